@@ -1,0 +1,33 @@
+"""latticelab: machine learning on lattice models — samplers, exact results, datasets, models, widgets.
+
+    import latticelab as ll
+    s = ll.sample(ll.Ising(L=32), T=[2.0, 2.27, 2.5], n_samples=1000, seed=0)
+"""
+from . import exact, observables, stats
+from .backend import resolve as resolve_backend
+from .samplers import Chain, Samples, sample
+from .systems import EdwardsAnderson, Ising, Potts
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Chain",
+    "EdwardsAnderson",
+    "Ising",
+    "Potts",
+    "Samples",
+    "exact",
+    "observables",
+    "resolve_backend",
+    "sample",
+    "stats",
+]
+
+
+def __getattr__(name):
+    # ``ll.data`` imports torch's Dataset machinery; load it on first use.
+    if name == "data":
+        import importlib
+
+        return importlib.import_module(".data", __name__)
+    raise AttributeError(f"module 'latticelab' has no attribute {name!r}")

@@ -1,0 +1,61 @@
+"""Backend and device choice: ``numba`` (CPU) or ``torch`` (CPU or CUDA)."""
+from __future__ import annotations
+
+import dataclasses
+
+from . import _validate
+
+BACKENDS = ("auto", "numba", "torch")
+
+
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    """A resolved backend: ``name`` is 'numba' or 'torch'; ``device`` a torch device string or None."""
+
+    name: str
+    device: str | None = None
+
+    def __str__(self):
+        return self.name if self.device is None else f"{self.name}:{self.device}"
+
+
+def cuda_available() -> bool:
+    """True when torch sees a CUDA device (imports torch lazily)."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a core dependency
+        return False
+    return torch.cuda.is_available()
+
+
+def _check_device(device) -> str | None:
+    if device is None:
+        return None
+    dev = str(device)
+    kind = dev.split(":")[0]
+    if kind not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device={device!r}; use device='cpu', 'cuda' or 'cuda:0' (or leave it None)")
+    if kind == "cuda" and not cuda_available():
+        raise ValueError(
+            f"device={device!r} was asked for but CUDA is not available on this machine; "
+            "use device='cpu' (or leave device=None) and backend='numba' or 'torch'"
+        )
+    return dev
+
+
+def resolve(backend: str = "auto", device=None) -> Backend:
+    """Pick the backend: 'auto' is torch on CUDA when a GPU is present (or asked for), numba otherwise."""
+    _validate.choice(backend, "backend", BACKENDS)
+    dev = _check_device(device)
+    if backend == "numba":
+        if dev is not None and dev != "cpu":
+            raise ValueError(f"backend='numba' runs on the CPU only; drop device={device!r} or use backend='torch'")
+        return Backend("numba")
+    if backend == "torch":
+        if dev is None:
+            dev = "cuda" if cuda_available() else "cpu"
+        return Backend("torch", dev)
+    # auto
+    if dev is not None:
+        return Backend("torch", dev) if dev.startswith("cuda") else Backend("numba")
+    return Backend("torch", "cuda") if cuda_available() else Backend("numba")

@@ -1,0 +1,127 @@
+"""torch kernels (CPU or CUDA): the twins of ``_numba``, drawing the same random words.
+
+State: int8 (B, L, L) tensor, B = n_T * n_chains. A pass computes the rule on every
+site and keeps the result on one colour, which on a GPU is one fused, memory-bound
+kernel when compiled (``torch.compile`` on CUDA; eager elsewhere). Integer hashing uses
+int64 arithmetic masked to 32 bits, so it matches numba's uint64 arithmetic exactly.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from ._rng import C1, C2, MASK32
+
+_TWO32 = 4294967296.0
+
+
+def asarray(a, device):
+    """numpy array -> tensor on ``device`` (uint64 tables become int64: values fit)."""
+    a = np.asarray(a)
+    if a.dtype == np.uint64:
+        a = a.astype(np.int64)
+    return torch.from_numpy(np.array(a, order="C")).to(device)
+
+
+def to_numpy(x) -> np.ndarray:
+    return x.detach().cpu().numpy()
+
+
+def _mix32(x):
+    x = x ^ (x >> 16)
+    x = (x * C1) & MASK32
+    x = x ^ (x >> 15)
+    x = (x * C2) & MASK32
+    x = x ^ (x >> 15)
+    return x
+
+
+def _first_stage(x, k1):
+    B, L, _ = x.shape
+    ctr = torch.arange(B * L * L, device=x.device, dtype=torch.int64).view(B, L, L) & MASK32
+    return _mix32((ctr + k1) & MASK32)
+
+
+def _on_colour(L, colour, device):
+    i = torch.arange(L, device=device)
+    return ((i[:, None] + i[None, :]) & 1) == colour
+
+
+def _neighbours(x):
+    """(up, down, left, right) neighbour values of every site."""
+    return torch.roll(x, 1, 1), torch.roll(x, -1, 1), torch.roll(x, 1, 2), torch.roll(x, -1, 2)
+
+
+def _ising_pass(x, colour: int, keys, thr):
+    B, L, _ = x.shape
+    u = _first_stage(x, keys[0])
+    up, dn, lf, rt = _neighbours(x)
+    nn = up.long() + dn + lf + rt
+    idx = 5 * (x > 0).long() + (nn + 4) // 2
+    t = torch.gather(thr, 1, idx.view(B, -1)).view(B, L, L)
+    flip = (_mix32(u ^ keys[1]) < t) & _on_colour(L, colour, x.device)
+    return torch.where(flip, -x, x)
+
+
+def _potts_pass(x, colour: int, keys, thr, q: int):
+    B, L, _ = x.shape
+    u = _first_stage(x, keys[0])
+    s = x.long()
+    new = (s + 1 + _mix32(u ^ keys[2]) % (q - 1)) % q
+    nbrs = [n.long() for n in _neighbours(x)]
+    dn = sum((n == new).long() for n in nbrs) - sum((n == s).long() for n in nbrs)
+    t = torch.gather(thr, 1, (dn + 4).view(B, -1)).view(B, L, L)
+    accept = (_mix32(u ^ keys[1]) < t) & _on_colour(L, colour, x.device)
+    return torch.where(accept, new.to(torch.int8), x)
+
+
+def _ea_pass(x, colour: int, keys, beta, Jh, Jv, Jh_left, Jv_up):
+    B, L, _ = x.shape
+    u = _first_stage(x, keys[0])
+    up, dn, lf, rt = _neighbours(x)
+    s = x.double()
+    f = Jh * rt + Jh_left * lf + Jv * dn + Jv_up * up
+    p = torch.exp(-beta.view(B, 1, 1) * 2.0 * s * f)
+    accept = (_mix32(u ^ keys[1]).double() < p * _TWO32) & _on_colour(L, colour, x.device)
+    return torch.where(accept, -x, x)
+
+
+_PASSES = {"ising": _ising_pass, "potts": _potts_pass, "ea": _ea_pass}
+_COMPILED: dict = {}
+
+
+def _pass_fn(rule: str, device):
+    """The pass for ``rule``: compiled on CUDA (falls back to eager if compilation fails)."""
+    if torch.device(device).type != "cuda":
+        return _PASSES[rule]
+    if rule not in _COMPILED:
+        _COMPILED[rule] = torch.compile(_PASSES[rule], dynamic=False)
+    return _COMPILED[rule]
+
+
+def prepare(rule: str, params: tuple, device) -> tuple:
+    """Move a rule's host parameters (``_rules.metropolis_params``) to ``device``, once per change."""
+    if rule == "potts":
+        return (asarray(params[0], device), int(params[1]))
+    if rule == "ea":
+        beta, Jh, Jv = (asarray(p, device) for p in params)
+        return (beta, Jh, Jv, torch.roll(Jh, 1, 1), torch.roll(Jv, 1, 0))
+    return (asarray(params[0], device),)
+
+
+def metropolis_sweep(x, rule: str, params: tuple, keys_even, keys_odd):
+    """One checkerboard sweep of x: int8 (B, L, L); returns the new state tensor."""
+    fn = _pass_fn(rule, x.device)
+    for colour, keys in ((0, keys_even), (1, keys_odd)):
+        k = torch.tensor(keys, dtype=torch.int64, device=x.device)
+        try:
+            x = fn(x, colour, k, *params)
+        except Exception as err:  # pragma: no cover - depends on the GPU toolchain
+            if fn is _PASSES[rule]:
+                raise
+            warnings.warn(f"torch.compile failed ({err!r}); running the eager torch kernels instead")
+            _COMPILED[rule] = fn = _PASSES[rule]
+            x = fn(x, colour, k, *params)
+    return x
