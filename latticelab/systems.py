@@ -187,7 +187,7 @@ class EdwardsAnderson:
         if is_torch(x):
             import torch
 
-            return (torch.as_tensor(self.Jh, device=x.device), torch.as_tensor(self.Jv, device=x.device))
+            return (torch.tensor(self.Jh, device=x.device), torch.tensor(self.Jv, device=x.device))
         return self.Jh, self.Jv
 
     def energy(self, configs, h=None):

@@ -7,8 +7,11 @@ thread count or scheduling, and match the torch kernels draw for draw.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
+
+SERIAL_BELOW = 1 << 16  # sites in a batch below which a pass runs on one thread
 
 _M = np.uint64(0xFFFFFFFF)
 _C1 = np.uint64(0x21F0AAAD)
@@ -71,7 +74,7 @@ def _ea_rule(x, b, i, j, iu, idn, jl, jr, u, k2, k3, params):
     return s
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, nogil=True, cache=True)
 def _checkerboard_pass(x, colour, k1, k2, k3, rule, params):
     """Update every site with (i + j) % 2 == colour of x: int8 (B, L, L), in place."""
     B, L, _ = x.shape
@@ -95,12 +98,18 @@ _RULES = {"ising": _ising_rule, "potts": _potts_rule, "ea": _ea_rule}
 def metropolis_sweep(x, rule: str, params: tuple, keys_even, keys_odd):
     """One checkerboard sweep (both colours) of x: int8 (B, L, L), in place; returns x."""
     fn = _RULES[rule]
-    for colour, (k1, k2, k3) in ((0, keys_even), (1, keys_odd)):
-        _checkerboard_pass(x, colour, np.uint64(k1), np.uint64(k2), np.uint64(k3), fn, params)
+    threads = numba.get_num_threads()
+    if x.size < SERIAL_BELOW:
+        numba.set_num_threads(1)  # thread-local; a pass this small costs less than waking threads
+    try:
+        for colour, (k1, k2, k3) in ((0, keys_even), (1, keys_odd)):
+            _checkerboard_pass(x, colour, np.uint64(k1), np.uint64(k2), np.uint64(k3), fn, params)
+    finally:
+        numba.set_num_threads(threads)
     return x
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, nogil=True, cache=True)
 def _wolff(x, q, ising, padd, beta, h, n_clusters, k1, k2, k3):
     """Wolff clusters on x: int8 (B, N) flattened lattices of side L = sqrt(N).
 

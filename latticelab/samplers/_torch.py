@@ -2,8 +2,8 @@
 
 State: int8 (B, L, L) tensor, B = n_T * n_chains. A pass computes the rule on every
 site and keeps the result on one colour, which on a GPU is one fused, memory-bound
-kernel when compiled (``torch.compile`` on CUDA; eager elsewhere). Integer hashing uses
-int64 arithmetic masked to 32 bits, so it matches numba's uint64 arithmetic exactly.
+kernel when compiled (``torch.compile`` on CUDA; eager elsewhere). Integer hashing runs
+in wrapping int32 arithmetic, bit for bit numba's masked uint64 arithmetic.
 """
 from __future__ import annotations
 
@@ -29,19 +29,33 @@ def to_numpy(x) -> np.ndarray:
     return x.detach().cpu().numpy()
 
 
+def _i32(k: int) -> int:
+    """A 32-bit word as the signed int32 with the same bits."""
+    return k - (1 << 32) if k >= (1 << 31) else k
+
+
+_C1, _C2 = _i32(C1), _i32(C2)
+
+
 def _mix32(x):
-    x = x ^ (x >> 16)
-    x = (x * C1) & MASK32
-    x = x ^ (x >> 15)
-    x = (x * C2) & MASK32
-    x = x ^ (x >> 15)
+    """``_rng`` mix32 on int32 tensors (wrapping multiplies; logical shifts by masking)."""
+    x = x ^ ((x >> 16) & 0xFFFF)
+    x = x * _C1
+    x = x ^ ((x >> 15) & 0x1FFFF)
+    x = x * _C2
+    x = x ^ ((x >> 15) & 0x1FFFF)
     return x
+
+
+def _unsigned(r):
+    """int32 words -> their unsigned values as int64, for comparing with thresholds."""
+    return r.long() & MASK32
 
 
 def _first_stage(x, k1):
     B, L, _ = x.shape
-    ctr = torch.arange(B * L * L, device=x.device, dtype=torch.int64).view(B, L, L) & MASK32
-    return _mix32((ctr + k1) & MASK32)
+    ctr = torch.arange(B * L * L, device=x.device, dtype=torch.int64).view(B, L, L).to(torch.int32)
+    return _mix32(ctr + k1)
 
 
 def _on_colour(L, colour, device):
@@ -61,7 +75,7 @@ def _ising_pass(x, colour: int, keys, thr):
     nn = up.long() + dn + lf + rt
     idx = 5 * (x > 0).long() + (nn + 4) // 2
     t = torch.gather(thr, 1, idx.view(B, -1)).view(B, L, L)
-    flip = (_mix32(u ^ keys[1]) < t) & _on_colour(L, colour, x.device)
+    flip = (_unsigned(_mix32(u ^ keys[1])) < t) & _on_colour(L, colour, x.device)
     return torch.where(flip, -x, x)
 
 
@@ -69,11 +83,11 @@ def _potts_pass(x, colour: int, keys, thr, q: int):
     B, L, _ = x.shape
     u = _first_stage(x, keys[0])
     s = x.long()
-    new = (s + 1 + _mix32(u ^ keys[2]) % (q - 1)) % q
+    new = (s + 1 + _unsigned(_mix32(u ^ keys[2])) % (q - 1)) % q
     nbrs = [n.long() for n in _neighbours(x)]
     dn = sum((n == new).long() for n in nbrs) - sum((n == s).long() for n in nbrs)
     t = torch.gather(thr, 1, (dn + 4).view(B, -1)).view(B, L, L)
-    accept = (_mix32(u ^ keys[1]) < t) & _on_colour(L, colour, x.device)
+    accept = (_unsigned(_mix32(u ^ keys[1])) < t) & _on_colour(L, colour, x.device)
     return torch.where(accept, new.to(torch.int8), x)
 
 
@@ -84,7 +98,7 @@ def _ea_pass(x, colour: int, keys, beta, Jh, Jv, Jh_left, Jv_up):
     s = x.double()
     f = Jh * rt + Jh_left * lf + Jv * dn + Jv_up * up
     p = torch.exp(-beta.view(B, 1, 1) * 2.0 * s * f)
-    accept = (_mix32(u ^ keys[1]).double() < p * _TWO32) & _on_colour(L, colour, x.device)
+    accept = (_unsigned(_mix32(u ^ keys[1])).double() < p * _TWO32) & _on_colour(L, colour, x.device)
     return torch.where(accept, -x, x)
 
 
@@ -115,7 +129,7 @@ def metropolis_sweep(x, rule: str, params: tuple, keys_even, keys_odd):
     """One checkerboard sweep of x: int8 (B, L, L); returns the new state tensor."""
     fn = _pass_fn(rule, x.device)
     for colour, keys in ((0, keys_even), (1, keys_odd)):
-        k = torch.tensor(keys, dtype=torch.int64, device=x.device)
+        k = torch.tensor([_i32(v) for v in keys], dtype=torch.int32, device=x.device)
         try:
             x = fn(x, colour, k, *params)
         except Exception as err:  # pragma: no cover - depends on the GPU toolchain

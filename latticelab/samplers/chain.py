@@ -69,6 +69,8 @@ class Chain:
         self.system = check_system(system)
         self.n_chains = _validate.positive_int(n_chains, "n_chains")
         T = _validate.temperatures(T)
+        if algorithm == "wolff" and backend == "auto" and device is None:
+            backend = "numba"  # the only backend with cluster updates
         self.backend = resolve(backend, device)
         h = _fields(system, h, T.size)
         self.algorithm = resolve_algorithm(algorithm, system, self.backend.name, h)

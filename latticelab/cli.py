@@ -1,0 +1,79 @@
+"""``latticelab`` command line: ``serve`` (the apps), ``demo`` (a sweep table), ``bench``."""
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _serve(args):
+    try:
+        from .widgets.serve import serve
+    except ImportError as err:
+        sys.exit(f"latticelab serve needs the app extras ({err}); install them with: pip install -e '.[app]'")
+    serve(port=args.port, open_browser=not args.no_browser)
+
+
+def _demo(args):
+    import numpy as np
+
+    import latticelab as ll
+
+    system = ll.Ising(args.L)
+    T = np.linspace(args.tmin, args.tmax, args.n_T)
+    t0 = time.perf_counter()
+    s = ll.sample(system, T, args.n_samples, seed=args.seed, backend=args.backend, progress=True)
+    dt = time.perf_counter() - t0
+    print(f"{s!r}  ({dt:.1f} s)")
+    print(ll.observables.table(s))
+    exact = ll.exact.ising_energy_per_spin(T, L=args.L)
+    print("\nexact energy per spin (Kaufman, L=%d): %s" % (args.L, np.array2string(exact, precision=4)))
+
+
+def _bench(args):
+    scripts = sorted(BENCH_DIR.glob("*.py")) if BENCH_DIR.is_dir() else []
+    if not scripts:
+        sys.exit(f"no benchmarks found in {BENCH_DIR}; run `latticelab bench` from a source checkout (pip install -e .)")
+    chosen = [p for p in scripts if not args.names or p.stem in args.names]
+    if not chosen:
+        sys.exit(f"unknown benchmark(s) {args.names}; available: {', '.join(p.stem for p in scripts)}")
+    for path in chosen:
+        print(f"\n== {path.stem} ==", flush=True)
+        sys.argv = [str(path)] + (["--quick"] if args.quick else [])
+        runpy.run_path(str(path), run_name="__main__")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="latticelab", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="start the Voila apps over notebooks/")
+    s.add_argument("--port", type=int, default=None)
+    s.add_argument("--no-browser", action="store_true")
+    s.set_defaults(fn=_serve)
+
+    d = sub.add_parser("demo", help="sample an Ising temperature sweep and print a table")
+    d.add_argument("--L", type=int, default=16)
+    d.add_argument("--tmin", type=float, default=1.5)
+    d.add_argument("--tmax", type=float, default=3.5)
+    d.add_argument("--n-T", dest="n_T", type=int, default=9)
+    d.add_argument("--n-samples", dest="n_samples", type=int, default=1000)
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--backend", default="auto", choices=["auto", "numba", "torch"])
+    d.set_defaults(fn=_demo)
+
+    b = sub.add_parser("bench", help="run the benchmarks in benchmarks/ and print their tables")
+    b.add_argument("names", nargs="*", help="benchmark file stems (default: all)")
+    b.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    b.set_defaults(fn=_bench)
+
+    args = p.parse_args(argv)
+    args.fn(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
