@@ -1,8 +1,8 @@
 """torch kernels (CPU or CUDA): the twins of ``_numba``, drawing the same random words.
 
-State: int8 (B, L, L) tensor, B = n_T * n_chains. A pass computes the rule on every
-site and keeps the result on one colour, which on a GPU is one fused, memory-bound
-kernel when compiled (``torch.compile`` on CUDA; eager elsewhere). Integer hashing runs
+State: int8 (B, L, L) tensor, B = n_T * n_chains. A pass gathers the sites of one
+colour as a (B, L, L/2) array, applies the rule there and merges the result back, which
+on a GPU is one fused kernel when compiled (``torch.compile`` on CUDA; eager elsewhere). Integer hashing runs
 in wrapping int32 arithmetic, bit for bit numba's masked uint64 arithmetic.
 """
 from __future__ import annotations
@@ -52,54 +52,63 @@ def _unsigned(r):
     return r.long() & MASK32
 
 
-def _first_stage(x, k1):
+def _select(a, colour: int):
+    """The sites of one colour of a (..., L, L) array, as (..., L, L/2): row i keeps j = 2k + ((i + colour) & 1)."""
+    L = a.shape[-1]
+    pairs = a.reshape(*a.shape[:-1], L // 2, 2)
+    i = torch.arange(L, device=a.device).view(L, 1)
+    return torch.where(((i + colour) & 1) == 0, pairs[..., 0], pairs[..., 1])
+
+
+def _merge(x, colour: int, new):
+    """x (B, L, L) with the sites of one colour replaced by ``new`` (B, L, L/2)."""
+    B, L, _ = x.shape
+    pairs = x.view(B, L, L // 2, 2)
+    i = torch.arange(L, device=x.device).view(L, 1)
+    first = ((i + colour) & 1) == 0
+    even = torch.where(first, new, pairs[..., 0])
+    odd = torch.where(first, pairs[..., 1], new)
+    return torch.stack((even, odd), dim=-1).view(B, L, L)
+
+
+def _sites(x, colour: int, k1):
+    """The active sites' spins, (up, down, left, right) neighbours and first-stage hash words."""
     B, L, _ = x.shape
     ctr = torch.arange(B * L * L, device=x.device, dtype=torch.int64).view(B, L, L).to(torch.int32)
-    return _mix32(ctr + k1)
-
-
-def _on_colour(L, colour, device):
-    i = torch.arange(L, device=device)
-    return ((i[:, None] + i[None, :]) & 1) == colour
-
-
-def _neighbours(x):
-    """(up, down, left, right) neighbour values of every site."""
-    return torch.roll(x, 1, 1), torch.roll(x, -1, 1), torch.roll(x, 1, 2), torch.roll(x, -1, 2)
+    nbrs = (torch.roll(x, 1, 1), torch.roll(x, -1, 1), torch.roll(x, 1, 2), torch.roll(x, -1, 2))
+    return _select(x, colour), [_select(n, colour) for n in nbrs], _mix32(_select(ctr, colour) + k1)
 
 
 def _ising_pass(x, colour: int, keys, thr):
-    B, L, _ = x.shape
-    u = _first_stage(x, keys[0])
-    up, dn, lf, rt = _neighbours(x)
+    B = x.shape[0]
+    s, (up, dn, lf, rt), u = _sites(x, colour, keys[0])
     nn = up.long() + dn + lf + rt
-    idx = 5 * (x > 0).long() + (nn + 4) // 2
-    t = torch.gather(thr, 1, idx.view(B, -1)).view(B, L, L)
-    flip = (_unsigned(_mix32(u ^ keys[1])) < t) & _on_colour(L, colour, x.device)
-    return torch.where(flip, -x, x)
+    idx = 5 * (s > 0).long() + (nn + 4) // 2
+    t = torch.gather(thr, 1, idx.view(B, -1)).view(idx.shape)
+    flip = _unsigned(_mix32(u ^ keys[1])) < t
+    return _merge(x, colour, torch.where(flip, -s, s))
 
 
 def _potts_pass(x, colour: int, keys, thr, q: int):
-    B, L, _ = x.shape
-    u = _first_stage(x, keys[0])
-    s = x.long()
+    B = x.shape[0]
+    s8, nbrs, u = _sites(x, colour, keys[0])
+    s = s8.long()
     new = (s + 1 + _unsigned(_mix32(u ^ keys[2])) % (q - 1)) % q
-    nbrs = [n.long() for n in _neighbours(x)]
+    nbrs = [n.long() for n in nbrs]
     dn = sum((n == new).long() for n in nbrs) - sum((n == s).long() for n in nbrs)
-    t = torch.gather(thr, 1, (dn + 4).view(B, -1)).view(B, L, L)
-    accept = (_unsigned(_mix32(u ^ keys[1])) < t) & _on_colour(L, colour, x.device)
-    return torch.where(accept, new.to(torch.int8), x)
+    t = torch.gather(thr, 1, (dn + 4).view(B, -1)).view(dn.shape)
+    accept = _unsigned(_mix32(u ^ keys[1])) < t
+    return _merge(x, colour, torch.where(accept, new.to(torch.int8), s8))
 
 
 def _ea_pass(x, colour: int, keys, beta, Jh, Jv, Jh_left, Jv_up):
-    B, L, _ = x.shape
-    u = _first_stage(x, keys[0])
-    up, dn, lf, rt = _neighbours(x)
-    s = x.double()
+    B = x.shape[0]
+    s8, (up, dn, lf, rt), u = _sites(x, colour, keys[0])
+    Jh, Jv, Jh_left, Jv_up = (_select(J, colour) for J in (Jh, Jv, Jh_left, Jv_up))
     f = Jh * rt + Jh_left * lf + Jv * dn + Jv_up * up
-    p = torch.exp(-beta.view(B, 1, 1) * 2.0 * s * f)
-    accept = (_unsigned(_mix32(u ^ keys[1])).double() < p * _TWO32) & _on_colour(L, colour, x.device)
-    return torch.where(accept, -x, x)
+    p = torch.exp(-beta.view(B, 1, 1) * 2.0 * s8.double() * f)
+    accept = _unsigned(_mix32(u ^ keys[1])).double() < p * _TWO32
+    return _merge(x, colour, torch.where(accept, -s8, s8))
 
 
 _PASSES = {"ising": _ising_pass, "potts": _potts_pass, "ea": _ea_pass}
