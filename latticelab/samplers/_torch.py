@@ -134,8 +134,25 @@ def prepare(rule: str, params: tuple, device) -> tuple:
     return (asarray(params[0], device),)
 
 
+def _triton_pass(rule: str, device):
+    """The hand-written Triton pass (Ising on CUDA), or None where there is none."""
+    if rule != "ising" or torch.device(device).type != "cuda" or _COMPILED.get("no-triton"):
+        return None
+    try:
+        from . import _triton
+    except ImportError:
+        _COMPILED["no-triton"] = True
+        return None
+    return _triton.ising_pass
+
+
 def metropolis_sweep(x, rule: str, params: tuple, keys_even, keys_odd):
     """One checkerboard sweep of x: int8 (B, L, L); returns the new state tensor."""
+    fast = _triton_pass(rule, x.device)
+    if fast is not None and x.numel() <= 2**31 - 1:
+        for colour, keys in ((0, keys_even), (1, keys_odd)):
+            x = fast(x, colour, [_i32(k) for k in keys], *params)
+        return x
     fn = _pass_fn(rule, x.device)
     for colour, keys in ((0, keys_even), (1, keys_odd)):
         k = torch.tensor([_i32(v) for v in keys], dtype=torch.int32, device=x.device)
