@@ -74,7 +74,9 @@ def _ea_rule(x, b, i, j, iu, idn, jl, jr, u, k2, k3, params):
     return s
 
 
-@njit(parallel=True, nogil=True, cache=True)
+# No cache=True: numba cannot cache a function that takes another jitted function as an argument
+# (the index goes stale and a later process crashed saving it); it compiles once per process.
+@njit(parallel=True, nogil=True)
 def _checkerboard_pass(x, colour, k1, k2, k3, rule, params):
     """Update every site with (i + j) % 2 == colour of x: int8 (B, L, L), in place."""
     B, L, _ = x.shape
