@@ -74,11 +74,9 @@ def _ea_rule(x, b, i, j, iu, idn, jl, jr, u, k2, k3, params):
     return s
 
 
-# No cache=True: numba cannot cache a function that takes another jitted function as an argument
-# (the index goes stale and a later process crashed saving it); it compiles once per process.
-@njit(parallel=True, nogil=True)
-def _checkerboard_pass(x, colour, k1, k2, k3, rule, params):
-    """Update every site with (i + j) % 2 == colour of x: int8 (B, L, L), in place."""
+@njit(inline="always")
+def _pass_loop(x, colour, k1, k2, k3, rule, params):
+    """Update every site with (i + j) % 2 == colour of x: int8 (B, L, L), in place, by ``rule``."""
     B, L, _ = x.shape
     N = L * L
     for row in prange(B * L):
@@ -94,18 +92,37 @@ def _checkerboard_pass(x, colour, k1, k2, k3, rule, params):
             x[b, i, j] = rule(x, b, i, j, iu, idn, jl, jr, u, k2, k3, params)
 
 
-_RULES = {"ising": _ising_rule, "potts": _potts_rule, "ea": _ea_rule}
+# One thin, disk-cached entry point per rule around the one loop: a new process loads the compiled
+# pass instead of compiling it again (seconds). The rule is a global here, not an argument: numba
+# cannot cache a function taking a jitted function as an argument (its index went stale and crashed
+# new processes), nor a closure over one (the pickled closure differs per process, so it never hits).
+@njit(parallel=True, nogil=True, cache=True)
+def _ising_pass(x, colour, k1, k2, k3, params):
+    _pass_loop(x, colour, k1, k2, k3, _ising_rule, params)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _potts_pass(x, colour, k1, k2, k3, params):
+    _pass_loop(x, colour, k1, k2, k3, _potts_rule, params)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _ea_pass(x, colour, k1, k2, k3, params):
+    _pass_loop(x, colour, k1, k2, k3, _ea_rule, params)
+
+
+_PASSES = {"ising": _ising_pass, "potts": _potts_pass, "ea": _ea_pass}
 
 
 def metropolis_sweep(x, rule: str, params: tuple, keys_even, keys_odd):
     """One checkerboard sweep (both colours) of x: int8 (B, L, L), in place; returns x."""
-    fn = _RULES[rule]
+    fn = _PASSES[rule]
     threads = numba.get_num_threads()
     if x.size < SERIAL_BELOW:
         numba.set_num_threads(1)  # thread-local; a pass this small costs less than waking threads
     try:
         for colour, (k1, k2, k3) in ((0, keys_even), (1, keys_odd)):
-            _checkerboard_pass(x, colour, np.uint64(k1), np.uint64(k2), np.uint64(k3), fn, params)
+            fn(x, colour, np.uint64(k1), np.uint64(k2), np.uint64(k3), params)
     finally:
         numba.set_num_threads(threads)
     return x
