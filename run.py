@@ -87,10 +87,7 @@ def test(extra):
 
 
 def apps(extra):
-    has_apps = sh(PY, "-c", "import latticelab.widgets.serve", check=False, capture_output=True).returncode == 0
-    if not has_apps:  # until the widget layer lands: a temperature sweep printed as a table
-        print("the app layer is not installed yet; running `latticelab demo` instead", flush=True)
-        return sh(BIN / "latticelab", "demo", *extra, check=False, cwd=ROOT).returncode
+    """``latticelab serve`` (Voila over notebooks/); extra arguments go to it, e.g. --port 9000 --no-browser."""
     return sh(BIN / "latticelab", "serve", *extra, check=False, cwd=ROOT).returncode
 
 

@@ -1,0 +1,133 @@
+"""Drive the apps in a real browser: a Voila server in a subprocess and headless Chromium.
+
+Shared by ``tests/browser`` and ``benchmarks/voila_fps.py``. The server runs ``serve`` on a free
+loopback port in its own process group and is always stopped on exit: SIGTERM (Voila shuts its
+kernels down), then SIGKILL for the group and for any kernel left behind.
+
+Playwright drives the system's Chromium (Debian package ``chromium``), since ``playwright install``
+cannot download browsers everywhere; ``LATTICELAB_CHROMIUM`` overrides the executable.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from .serve import free_port
+
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage")
+# Console lines Voila prints for a failing cell, with and without --show_tracebacks
+PAGE_ERRORS = ("Traceback (most recent call last)", "There was an error when executing cell")
+
+
+def chromium_path():
+    """The Chromium executable to drive, or None."""
+    env = os.environ.get("LATTICELAB_CHROMIUM")
+    if env:
+        return env if Path(env).exists() else shutil.which(env)
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def launch_chromium(playwright, **kwargs):
+    """A headless Chromium browser from a ``sync_playwright()`` handle."""
+    return playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS), headless=True,
+                                      **kwargs)
+
+
+@dataclasses.dataclass
+class VoilaServer:
+    url: str  # with a trailing slash
+    process: subprocess.Popen
+    log_path: Path
+
+    def page_url(self, notebook: str, query: str = "") -> str:
+        return f"{self.url}voila/render/{notebook}" + (f"?{query}" if query else "")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def _children(pid: int) -> list:
+    """Pids whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _is_kernel(pid: int) -> bool:
+    try:
+        return b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _wait_http(url: str, proc, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the Voila server exited with code {proc.returncode} before serving")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"the Voila server did not answer at {url} within {timeout} s")
+
+
+@contextlib.contextmanager
+def voila_server(notebooks_dir=None, *, preset: str = "smoke", show_tracebacks: bool = True, timeout: float = 60,
+                 env: dict | None = None):
+    """Run ``python -m latticelab.widgets.serve`` on a free 127.0.0.1 port; yields a ``VoilaServer``."""
+    port = free_port("127.0.0.1", start=random.randint(20000, 40000))
+    cmd = [sys.executable, "-m", "latticelab.widgets.serve", "--port", str(port), "--no-browser", "--ip", "127.0.0.1"]
+    if notebooks_dir is not None:
+        cmd += ["--notebooks-dir", str(notebooks_dir)]
+    if show_tracebacks:
+        cmd.append("--show-tracebacks")
+    full_env = dict(os.environ, LATTICELAB_PRESET=preset, **(env or {}))
+    log = Path(tempfile.mkstemp(prefix="latticelab-voila-", suffix=".log")[1])
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+    kernels = []
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_http(url, proc, timeout)
+        server = VoilaServer(url, proc, log)
+        yield server
+    finally:
+        kernels = [pid for pid in _children(proc.pid) if _is_kernel(pid)]
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # Voila shuts its kernels down on SIGTERM
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for pid in kernels:  # kernels run in their own sessions; none may outlive the test
+            if not _is_kernel(pid):
+                continue
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)

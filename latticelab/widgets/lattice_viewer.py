@@ -1,0 +1,309 @@
+"""``LatticeViewer``: a live view of a running Markov chain, with its knobs.
+
+    from latticelab.widgets import LatticeViewer
+    v = LatticeViewer(model="ising", L=128, T=2.3, playing=True)
+    v                      # in Jupyter or Voila: lattice, controls, traces
+    v.T = 1.8              # Python and the sliders drive the same traits
+    v.history["absm"]      # float64 (n,) |m| per recorded frame
+
+How it stays responsive: the chain advances in an asyncio task on the kernel's own event loop,
+in slices of at most ``slice_s`` seconds, yielding between them, so slider and button messages are
+handled while it runs. Each frame is one custom comm message (bit-packed or uint8 bytes, see
+``_frames``) drawn on a canvas; the browser acknowledges what it draws and ``_throttle.Throttle``
+drops frames while two are unacknowledged, so frames are dropped, never queued, and the message rate
+stays <= ``max_fps``. Until a view is displayed, and when no view has answered for a while (closed
+or hidden), the loop idles: nobody is watching, so no CPU is spent and idle kernels can be culled.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+
+import anywidget
+import traitlets
+
+from . import _canvas_js
+from ._runner import ALGORITHMS, MODELS, STARTS, Runner
+from ._throttle import Throttle
+
+SIZES = (16, 32, 64, 128, 256, 512)
+_STRUCTURE = ("model", "L", "q", "algorithm")
+_log = logging.getLogger(__name__)
+
+
+class LatticeViewer(anywidget.AnyWidget):
+    """A live lattice: Ising, Potts or the Edwards-Anderson spin glass; Metropolis or Wolff.
+
+    model: 'ising' | 'potts' | 'ea';  L: even lattice size (the menu offers 16..512);  q: Potts states
+    T, h: temperature and field (h acts on Ising only);  sweeps_per_frame: sweeps between frames
+    playing: run the chain live while a view shows it (Jupyter, Voila); headless, use ``step()``
+    seed: chain and disorder seed
+    max_fps: frames (and messages) per second at most;  slice_s: longest the loop holds the kernel at once
+    """
+
+    record_hz = 20.0  # energy and |m| measurements per second while playing (trace points)
+
+    _esm = _canvas_js.ESM
+    _css = _canvas_js.CSS
+
+    model = traitlets.Unicode("ising").tag(sync=True)
+    q = traitlets.Int(3).tag(sync=True)
+    L = traitlets.Int(64).tag(sync=True)
+    algorithm = traitlets.Unicode("metropolis").tag(sync=True)
+    T = traitlets.Float(2.269).tag(sync=True)
+    h = traitlets.Float(0.0).tag(sync=True)
+    sweeps_per_frame = traitlets.Int(1).tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    # set by the kernel, read by the view
+    sizes = traitlets.List(traitlets.Int(), default_value=list(SIZES)).tag(sync=True)
+    t_min = traitlets.Float(0.1).tag(sync=True)
+    t_max = traitlets.Float(5.0).tag(sync=True)
+    tc = traitlets.Float(None, allow_none=True).tag(sync=True)
+    h_max = traitlets.Float(1.0).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, model="ising", L=64, *, q=3, T=None, h=0.0, algorithm="metropolis", sweeps_per_frame=1,
+                 playing=False, seed=0, backend="numba", max_fps=60.0, max_in_flight=2, slice_s=0.03, **kwargs):
+        self._runner = Runner(model, L, q=q, T=T, h=h, algorithm=algorithm, seed=seed, backend=backend)
+        self._throttle = Throttle(max_in_flight=max_in_flight, max_fps=max_fps)
+        self.slice_s = float(slice_s)
+        self.fps = 0.0  # frames per second drawn by the browser (from its acks)
+        self._seq = 0
+        self._sent_sweeps = -1  # chain.sweeps of the last frame sent
+        self._last_record = 0.0
+        self._task = None
+        self._quiet = True  # trait observers ignore the initial assignment below
+        sizes = sorted(set(SIZES) | {int(L)})
+        super().__init__(model=model, L=int(L), q=int(q), algorithm=algorithm, T=self._runner.T, h=self._runner.h,
+                         sweeps_per_frame=sweeps_per_frame, sizes=sizes, **kwargs)
+        self._quiet = False
+        self._sync_from_runner()
+        self.on_msg(self._on_view_msg)
+        self.playing = bool(playing)
+
+    # -- validation ----------------------------------------------------------------
+    @traitlets.validate("model")
+    def _check_model(self, proposal):
+        if proposal.value not in MODELS:
+            raise traitlets.TraitError(f"model must be one of {MODELS}, got {proposal.value!r}")
+        return proposal.value
+
+    @traitlets.validate("algorithm")
+    def _check_algorithm(self, proposal):
+        if proposal.value not in ALGORITHMS:
+            raise traitlets.TraitError(f"algorithm must be one of {ALGORITHMS}, got {proposal.value!r}")
+        return proposal.value
+
+    @traitlets.validate("L")
+    def _check_L(self, proposal):
+        L = proposal.value
+        if not 4 <= L <= 2048 or L % 2:
+            raise traitlets.TraitError(f"L must be an even lattice size from 4 to 2048 (e.g. 128), got {L}")
+        return L
+
+    @traitlets.validate("q")
+    def _check_q(self, proposal):
+        if not 2 <= proposal.value <= 20:
+            raise traitlets.TraitError(f"q must be from 2 to 20 Potts states, got {proposal.value}")
+        return proposal.value
+
+    @traitlets.validate("sweeps_per_frame")
+    def _check_sweeps(self, proposal):
+        if proposal.value < 1:
+            raise traitlets.TraitError(f"sweeps_per_frame must be >= 1, got {proposal.value}")
+        return proposal.value
+
+    @traitlets.validate("T")
+    def _check_T(self, proposal):
+        if not proposal.value > 0:
+            raise traitlets.TraitError(f"T must be a positive temperature, got {proposal.value}")
+        return proposal.value
+
+    # -- traits -> runner ------------------------------------------------------------
+    @traitlets.observe(*_STRUCTURE)
+    def _on_structure(self, change):
+        if self._quiet:
+            return
+        algorithm = "metropolis" if self.model == "ea" else self.algorithm
+        try:
+            self._runner.rebuild(model=self.model, L=self.L, q=self.q, algorithm=algorithm)
+        except (ValueError, TypeError) as exc:
+            self.error = str(exc)
+            return
+        self.error = ""
+        self._sync_from_runner()
+        self._push_frame()
+
+    @traitlets.observe("T")
+    def _on_T(self, change):
+        if not self._quiet and change.new != self._runner.T:
+            self._runner.T = change.new
+
+    @traitlets.observe("h")
+    def _on_h(self, change):
+        if self._quiet or change.new == self._runner.h:
+            return
+        try:
+            self._runner.h = change.new
+        except ValueError as exc:
+            self.error = str(exc)
+            self._sync_from_runner()
+
+    @traitlets.observe("playing")
+    def _on_playing(self, change):
+        if change.new and self._task is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.error = "playing needs a running event loop (Jupyter, Voila or asyncio); use .step() here"
+                self.playing = False
+                return
+            self._task = loop.create_task(self._run())
+
+    def _sync_from_runner(self):
+        r = self._runner
+        self._quiet = True
+        try:
+            with self.hold_sync():
+                self.model, self.L, self.q, self.algorithm = r.model, r.L, r.q, r.algorithm
+                self.t_min, self.t_max = r.t_range
+                self.tc = r.system.tc
+                self.T, self.h = r.T, r.h
+        finally:
+            self._quiet = False
+
+    # -- public ----------------------------------------------------------------------
+    def play(self):
+        """Run live (the same as pressing Play)."""
+        self.playing = True
+
+    def pause(self):
+        """Stop stepping; the chain keeps its state."""
+        self.playing = False
+
+    def step(self, n_sweeps: int | None = None, measure_every: int | None = None):
+        """Advance ``n_sweeps`` (default ``sweeps_per_frame``) now and show the result.
+
+        ``measure_every=k`` records energy and |m| into ``history`` every k sweeps (default: once, at the end)."""
+        n = self.sweeps_per_frame if n_sweeps is None else int(n_sweeps)
+        if measure_every:
+            for start in range(0, n, int(measure_every)):
+                self._runner.step(min(int(measure_every), n - start))
+                self._runner.record()
+            self._push_frame(self._runner.last)
+        else:
+            self._runner.step(n)
+            self._push_frame()
+        return self
+
+    def reset(self, start: str = "hot"):
+        """Restart the chain 'hot' (random) or 'cold' (ordered); the traces start over."""
+        if start not in STARTS:
+            raise ValueError(f"start must be one of {STARTS}, got {start!r}")
+        self._runner.reset(start)
+        self._push_frame(self._runner.last)
+        return self
+
+    @property
+    def chain(self):
+        """The ``ll.Chain`` being shown (rebuilt when model, L, q or algorithm change)."""
+        return self._runner.chain
+
+    @property
+    def system(self):
+        return self._runner.system
+
+    @property
+    def history(self) -> dict:
+        """Recorded traces since the last restart: {'sweeps', 'T', 'h', 'energy', 'absm'} -> float64 (n,)."""
+        return self._runner.history
+
+    @property
+    def stats(self) -> dict:
+        """Frame accounting: sent, dropped, acked, lost, in_flight, browser fps, ack latency (s)."""
+        t = self._throttle
+        return {"sent": t.sent, "dropped": t.dropped, "acked": t.acked, "lost": t.lost, "in_flight": t.in_flight,
+                "fps": self.fps, "latency": t.latency, "sweeps": self.chain.sweeps}
+
+    # -- frames ----------------------------------------------------------------------
+    def _send_frame(self, measured, fresh=True):
+        self._sent_sweeps = self.chain.sweeps
+        header = self._runner.header(self._seq, measured, fresh)
+        t = self._throttle
+        header.update(sent=t.sent, dropped=t.dropped, latency_ms=None if t.latency is None else 1e3 * t.latency,
+                      sweep_ms=1e3 * self._runner.sec_per_sweep())
+        # strict JSON: a NaN (no sweep timed yet, no exact value) goes as null, never as a serialization warning
+        header = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in header.items()}
+        self.send(header, buffers=[self._runner.frame()])
+
+    def _push_frame(self, measured=None):
+        """Send the current lattice now, past the throttle (after a user action)."""
+        self._seq += 1
+        self._throttle.mark_sent(self._seq, time.perf_counter())
+        self._send_frame(measured or self._runner.record())
+
+    def _offer_frame(self, now):
+        """A frame's worth of sweeps is done: send it if the browser has room, else drop it.
+
+        Energy and |m| are measured at most ``record_hz`` times a second (at L=512 a measurement costs
+        more than a sweep); frames in between carry the last measurement, marked not fresh."""
+        due = now - self._last_record >= 1.0 / self.record_hz
+        if self._throttle.offer(self._seq + 1, now):
+            self._seq += 1
+            self._send_frame(self._runner.record() if due else self._runner.last, fresh=due)
+        elif due:
+            self._runner.record()  # the Python-side history keeps its rate while frames are dropped
+        if due:
+            self._last_record = now
+
+    async def _run(self):
+        """The live loop: a frame's sweeps in slices, a frame offered, then sleep until the next frame is due."""
+        clock = time.perf_counter
+        due, left = clock(), 0
+        try:
+            while self.playing:
+                if self._throttle.detached(clock()):
+                    await asyncio.sleep(0.1)  # nobody is watching; a view's hello wakes us
+                    continue
+                if left <= 0:
+                    left = self.sweeps_per_frame
+                left -= self._runner.advance(left, self.slice_s)
+                if left > 0:
+                    await asyncio.sleep(0)
+                    continue
+                now = clock()
+                if self.chain.sweeps != self._sent_sweeps:
+                    self._offer_frame(now)
+                due = max(due + 1.0 / self._throttle.max_fps, now)
+                await asyncio.sleep(due - now)
+        except Exception as exc:  # show it in the view instead of dying silently in a task
+            _log.exception("LatticeViewer loop stopped")
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.playing = False
+        finally:
+            self._task = None
+
+    def _on_view_msg(self, _widget, content, _buffers):
+        kind = content.get("type") if isinstance(content, dict) else None
+        try:
+            if kind == "ack":
+                now = time.perf_counter()
+                self._throttle.ack(int(content["seq"]), now)
+                self.fps = float(content.get("fps") or 0.0)
+                if self.playing and self.chain.sweeps != self._sent_sweeps and self._throttle.ready(now):
+                    self._offer_frame(now)  # room again: send the newest state now, not at the next tick
+            elif kind == "hello":
+                self._throttle.attach()
+                self._push_frame(self._runner.last)
+            elif kind == "step":
+                self.step()
+            elif kind == "reset":
+                self.reset(content.get("start", "hot"))
+        except Exception as exc:
+            _log.exception("LatticeViewer could not handle %r", kind)
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def __repr__(self):
+        return f"LatticeViewer({self._runner.system!r}, T={self.T:.4g}, algorithm={self.algorithm!r}, playing={self.playing})"

@@ -1,0 +1,117 @@
+"""``serve``: the latticelab apps — Voila over ``notebooks/``, sources stripped, idle kernels culled.
+
+    latticelab serve [--port N] [--no-browser]          # the CLI wires to serve()
+    python -m latticelab.widgets.serve --port 8866 --no-browser
+
+Open the printed URL: the tree lists the notebooks, ``/voila/render/index.ipynb`` is the landing page.
+Each page gets its own kernel, which is shut down when the page closes or, failing that, culled
+after ``cull_idle_timeout`` seconds without activity and without a connected browser.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 8866
+DEFAULT_IP = "127.0.0.1"
+
+
+def find_notebooks_dir(notebooks_dir=None) -> Path:
+    """``notebooks_dir`` if given, else ``./notebooks``, else the ``notebooks/`` of a source checkout."""
+    if notebooks_dir is not None:
+        path = Path(notebooks_dir).expanduser()
+        if not path.is_dir():
+            raise FileNotFoundError(f"notebooks_dir={str(notebooks_dir)!r} is not a directory")
+        return path.resolve()
+    candidates = [Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"]
+    for path in candidates:
+        if path.is_dir():
+            return path.resolve()
+    raise FileNotFoundError(
+        "no notebooks/ directory found (looked in " + ", ".join(str(p) for p in candidates)
+        + "); run from the latticelab checkout or pass notebooks_dir=..."
+    )
+
+
+def free_port(ip: str = DEFAULT_IP, start: int = DEFAULT_PORT, tries: int = 50) -> int:
+    """The first port from ``start`` that can be bound on ``ip``."""
+    for port in range(start, start + tries):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((ip, port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port in {start}..{start + tries - 1} on {ip}; pass port=...")
+
+
+def voila_argv(notebooks_dir: Path, port: int, *, ip: str = DEFAULT_IP, open_browser: bool = True,
+               show_tracebacks: bool = False, cull_idle_timeout: int = 600, progressive: bool = False) -> list:
+    """The Voila command line ``serve`` runs (without the program name)."""
+    argv = [
+        str(notebooks_dir),
+        f"--port={int(port)}",
+        "--Voila.port_retries=0",
+        f"--Voila.ip={ip}",
+        "--strip_sources=True",
+        # Progressive rendering (cells shown as they run) is off: under Voila 0.5.13 it drops, at random,
+        # text a cell prints after displaying a widget (seen in headless Chromium, 3 of 4 loads).
+        f"--VoilaConfiguration.progressive_rendering={bool(progressive)}",
+        f"--show_tracebacks={bool(show_tracebacks)}",
+        # a kernel idle this long with no browser attached is shut down; connected pages keep theirs
+        f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, int(cull_idle_timeout) // 2))}",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
+    ]
+    if not open_browser:
+        argv.append("--no-browser")
+    return argv
+
+
+def url(port: int, ip: str = DEFAULT_IP, page: str = "") -> str:
+    host = "localhost" if ip in ("127.0.0.1", "0.0.0.0", "") else ip
+    return f"http://{host}:{int(port)}/{page}"
+
+
+def serve(port=None, open_browser=True, notebooks_dir=None, *, ip=DEFAULT_IP, show_tracebacks=False,
+          cull_idle_timeout=600):
+    """Start Voila over ``notebooks_dir`` (default: ``notebooks/``) and block until it is stopped (Ctrl-C).
+
+    port: default the first free port from 8866;  open_browser: open the landing page;
+    ip: interface to listen on (loopback by default);  show_tracebacks: for development only."""
+    from voila.app import Voila
+
+    root = find_notebooks_dir(notebooks_dir)
+    port = free_port(ip) if port is None else int(port)
+    landing = "voila/render/index.ipynb" if (root / "index.ipynb").exists() else ""
+    print(f"latticelab apps: {url(port, ip, landing)}  (notebooks: {root}; Ctrl-C stops)", flush=True)
+    argv = voila_argv(root, port, ip=ip, open_browser=False, show_tracebacks=show_tracebacks,
+                      cull_idle_timeout=cull_idle_timeout)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels inherit it: see latticelab.widgets
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.5, webbrowser.open, args=(url(port, ip, landing),)).start()
+    Voila.launch_instance(argv=argv)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m latticelab.widgets.serve", description=__doc__.splitlines()[0])
+    p.add_argument("--port", type=int, default=None, help="port (default: first free from 8866)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--notebooks-dir", default=None, help="directory of app notebooks (default: notebooks/)")
+    p.add_argument("--ip", default=DEFAULT_IP, help="interface to listen on (default: 127.0.0.1)")
+    p.add_argument("--show-tracebacks", action="store_true", help="show Python tracebacks on pages (development)")
+    p.add_argument("--cull-idle-timeout", type=int, default=600, help="seconds before an idle, unattached kernel is shut down")
+    a = p.parse_args(argv)
+    serve(port=a.port, open_browser=not a.no_browser, notebooks_dir=a.notebooks_dir, ip=a.ip,
+          show_tracebacks=a.show_tracebacks, cull_idle_timeout=a.cull_idle_timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Real-browser tests: Voila serves notebooks/ (smoke preset) and headless Chromium drives the pages.
+
+They never skip: without Playwright or a Chromium executable they fail and say how to install them
+(``python3 run.py test`` installs Debian's ``chromium`` when run as root).
+"""
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from latticelab.widgets import _harness
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One Voila server for the browser tests, always stopped at their end (kernels included).
+
+    Module scope, like ``browser``: Playwright's sync API keeps an asyncio loop running in this thread
+    while it is open, which the widget tests after these must not see."""
+    with _harness.voila_server(NOTEBOOKS, preset="smoke", show_tracebacks=True) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if _harness.chromium_path() is None:
+        pytest.fail("no Chromium found: install your distribution's 'chromium' package (apt-get install chromium) "
+                    "or point LATTICELAB_CHROMIUM at a Chromium/Chrome executable", pytrace=False)
+    with sync_playwright() as p:
+        b = _harness.launch_chromium(p)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; uncaught JavaScript exceptions are collected in ``page.js_errors``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    pg = context.new_page()
+    pg.js_errors = []
+    pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
+    pg.set_default_timeout(60_000)
+    try:
+        yield pg
+    finally:
+        context.close()

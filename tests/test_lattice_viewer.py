@@ -1,0 +1,339 @@
+"""LatticeViewer without a browser: frames, back-pressure, the live loop, and the knobs reaching the chain."""
+import asyncio
+import socket
+import time
+
+import numpy as np
+import pytest
+
+import latticelab as ll
+from latticelab.widgets import LatticeViewer
+from latticelab.widgets import _frames, serve
+from latticelab.widgets._throttle import Throttle
+
+
+class Recorder:
+    """Stands in for the comm: keeps what the viewer sends."""
+
+    def __init__(self, viewer):
+        self.messages = []
+        viewer.send = lambda content, buffers=None: self.messages.append((content, buffers))
+
+    @property
+    def frames(self):
+        return [(c, b[0]) for c, b in self.messages if c.get("type") == "frame"]
+
+
+def make(**kw):
+    v = LatticeViewer(**{"L": 32, **kw})
+    return v, Recorder(v)
+
+
+# -- frames -----------------------------------------------------------------------------
+@pytest.mark.parametrize("L", [2, 6, 16, 512])
+def test_bits_round_trip(L):
+    spins = np.where(np.random.default_rng(L).random((L, L)) < 0.5, -1, 1).astype(np.int8)
+    data = _frames.encode(spins, "bits")
+    assert len(data) == _frames.frame_bytes("bits", L) == (L * L + 7) // 8
+    np.testing.assert_array_equal(_frames.decode(data, "bits", L), spins)
+
+
+def test_u8_round_trip_potts():
+    states = np.random.default_rng(0).integers(0, 7, (24, 24)).astype(np.int8)
+    data = _frames.encode(states, "u8")
+    assert len(data) == 24 * 24
+    np.testing.assert_array_equal(_frames.decode(data, "u8", 24), states)
+
+
+def test_frame_headers_are_strict_json():
+    """No NaN on the wire (jupyter_client warns and may reject it): the first frame has no sweep timing yet."""
+    import json
+
+    for model in ("ising", "potts", "ea"):
+        v, rec = make(model=model)
+        v.step(3)
+        assert rec.frames[-1][0]["sweep_ms"] is not None  # timed once it stepped
+        v.reset("cold")  # a restarted chain has no timing yet
+        for header, _ in rec.frames:
+            json.dumps(header, allow_nan=False)
+
+
+def test_frame_sizes_fit_the_budget():
+    assert _frames.frame_bytes("bits", 512) == 32 * 1024
+    assert _frames.frame_bytes("bits", 256) == 8 * 1024
+
+
+def test_kinds_and_palettes():
+    assert _frames.frame_kind(ll.Ising(8)) == "bits" and _frames.frame_kind(ll.EdwardsAnderson(8, seed=0)) == "bits"
+    assert _frames.frame_kind(ll.Potts(8, 3)) == "u8"
+    assert set(_frames.palette(ll.Ising(8))).isdisjoint(_frames.palette(ll.EdwardsAnderson(8, seed=0)))
+    for q in range(2, 21):
+        colours = _frames.potts_palette(q)
+        assert len(colours) == q and len(set(colours)) == q, q
+        assert all(len(c) == 7 and c.startswith("#") for c in colours)
+    with pytest.raises(ValueError, match="kind"):
+        _frames.encode(np.ones((4, 4), np.int8), "png")
+
+
+# -- throttle -----------------------------------------------------------------------------
+def test_throttle_drops_beyond_in_flight_and_recovers_on_ack():
+    t = Throttle(max_in_flight=2, max_fps=1000)
+    assert t.detached(0.0)  # nobody watching yet
+    t.attach()
+    assert not t.detached(0.0)
+    sent = [t.offer(seq, now=0.01 * seq) for seq in range(1, 11)]
+    assert sent[:2] == [True, True] and not any(sent[2:])
+    assert (t.sent, t.dropped, t.in_flight) == (2, 8, 2)
+    t.ack(2, now=0.2)  # acks 1 and 2
+    assert t.in_flight == 0 and t.acked == 2 and t.latency > 0
+    assert t.offer(11, now=0.21)
+
+
+def test_throttle_caps_the_message_rate():
+    t = Throttle(max_in_flight=2, max_fps=30)
+    sent = 0
+    for k in range(1000):  # frames offered at 1 kHz for 1 s, acked at once
+        now = k / 1000
+        if t.offer(k, now):
+            t.ack(k, now)
+            sent += 1
+    assert 29 <= sent <= 31
+
+
+def test_throttle_forgets_lost_frames_and_detaches():
+    t = Throttle(max_in_flight=1, max_fps=100, ack_timeout=1.0, detach_after=5.0)
+    t.attach()
+    assert t.offer(1, now=0.0) and not t.offer(2, now=0.5)
+    assert t.offer(3, now=1.1) and t.lost == 1  # no ack for 1 s: presumed lost, the stream goes on
+    assert not t.detached(4.9) and t.detached(5.0)
+    t.attach()
+    assert not t.detached(6.0) and t.in_flight == 0
+
+
+# -- the knobs reach the chain ------------------------------------------------------------------
+def test_temperature_and_field_reach_the_chain():
+    v, _ = make(T=2.0)
+    v.T = 1.7
+    assert v.chain.T[0] == 1.7
+    v.h = 0.3
+    assert v.chain.h[0] == 0.3
+    assert v.tc == pytest.approx(ll.exact.ising_tc()) and v.t_min < v.tc < v.t_max
+
+
+def test_field_on_potts_is_refused_in_the_view():
+    v, _ = make(model="potts", q=3)
+    v.h = 0.5
+    assert "Ising" in v.error and v.h == 0.0 and v.chain.h[0] == 0.0
+
+
+def test_reset_hot_and_cold():
+    v, rec = make(T=1.5)
+    v.reset("cold")
+    assert abs(v.chain.magnetization()[0, 0]) == 1.0 and v.history["absm"][-1] == 1.0
+    v.reset("hot")
+    assert abs(v.chain.magnetization()[0, 0]) < 0.2
+    assert len(rec.frames) == 2  # every reset is shown at once
+    with pytest.raises(ValueError, match="hot"):
+        v.reset("warm")
+
+
+def test_structure_changes_rebuild_the_chain():
+    v, rec = make()
+    chain = v.chain
+    v.L = 64
+    assert v.chain is not chain and v.chain.system.L == 64 and v.chain.configs.shape == (1, 1, 64, 64)
+    header, data = rec.frames[-1]
+    assert header["L"] == 64 and len(data) == 64 * 64 // 8
+    v.algorithm = "wolff"
+    assert v.chain.algorithm == "wolff"
+    v.model = "ea"  # no Wolff for the spin glass: falls back to Metropolis
+    assert isinstance(v.system, ll.EdwardsAnderson) and v.algorithm == "metropolis" and v.tc is None
+
+
+def test_model_switch_keeps_T_in_units_of_tc():
+    v, _ = make(T=0.8 * ll.exact.ising_tc())
+    v.model = "potts"
+    assert v.T == pytest.approx(0.8 * ll.exact.potts_tc(3))
+
+
+def test_potts_frames_carry_one_colour_per_state():
+    v, rec = make(model="potts", q=4)
+    v.step(3)
+    header, data = rec.frames[-1]
+    assert header["kind"] == "u8" and len(set(header["palette"])) == 4
+    np.testing.assert_array_equal(_frames.decode(data, "u8", 32), v.chain.configs[0, 0])
+
+
+def test_frames_decode_to_the_chain_state():
+    v, rec = make(T=2.3)
+    v.step(5)
+    header, data = rec.frames[-1]
+    np.testing.assert_array_equal(_frames.decode(data, header["kind"], header["L"]), v.chain.configs[0, 0])
+    assert header["sweeps"] == v.chain.sweeps == 5
+    assert header["absm"] == pytest.approx(abs(v.chain.magnetization()[0, 0]))
+    assert header["absm_exact"] == pytest.approx(float(ll.exact.ising_magnetization(2.3)))
+
+
+def test_invalid_traits_are_refused():
+    v, _ = make()
+    for name, value in [("L", 31), ("model", "xy"), ("algorithm", "heatbath"), ("T", -1.0), ("sweeps_per_frame", 0)]:
+        with pytest.raises(Exception, match=name if name != "T" else "temperature"):
+            setattr(v, name, value)
+
+
+def test_view_messages_step_reset_and_hello():
+    v, rec = make()
+    v._on_view_msg(v, {"type": "step"}, [])
+    assert v.chain.sweeps == 1
+    v._on_view_msg(v, {"type": "reset", "start": "cold"}, [])
+    assert abs(v.chain.magnetization()[0, 0]) == 1.0
+    n = len(rec.frames)
+    v._on_view_msg(v, {"type": "hello"}, [])
+    assert len(rec.frames) == n + 1
+
+
+def test_step_with_measurements_fills_the_history():
+    v, _ = make(T=1.5)
+    v.reset("cold").step(40, measure_every=4)
+    h = v.history
+    assert h["sweeps"][-1] == 40 and len(h["absm"]) == 11 and np.all(h["T"] == 1.5)
+
+
+def test_playing_without_an_event_loop_explains():
+    v, _ = make()
+    v.playing = True
+    assert not v.playing and "event loop" in v.error
+
+
+# -- the live loop ------------------------------------------------------------------------------
+def test_live_loop_steps_sends_and_pause_stops_it():
+    async def scenario():
+        v, rec = make(L=64, max_fps=50)
+        v._on_view_msg(v, {"type": "hello"}, [])
+        v.play()
+        for _ in range(20):  # a browser that acks everything at once
+            await asyncio.sleep(0.02)
+            v._on_view_msg(v, {"type": "ack", "seq": v._seq, "fps": 50.0}, [])
+        assert v.chain.sweeps > 5 and len(rec.frames) > 5
+        v.pause()
+        await asyncio.sleep(0.05)
+        sweeps = v.chain.sweeps
+        await asyncio.sleep(0.2)
+        assert v.chain.sweeps == sweeps and v._task is None
+        return v
+
+    v = asyncio.run(scenario())
+    assert v.fps == 50.0
+
+
+def test_measurements_are_rate_limited_but_frames_are_not():
+    async def scenario():
+        v, rec = make(L=64, max_fps=60)
+        v.record_hz = 10.0
+        v._on_view_msg(v, {"type": "hello"}, [])
+        v.play()
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            v._on_view_msg(v, {"type": "ack", "seq": v._seq, "fps": 60.0}, [])
+        v.pause()
+        await asyncio.sleep(0.03)
+        return v, rec
+
+    v, rec = asyncio.run(scenario())
+    fresh = [h for h, _ in rec.frames if h["fresh"]]
+    assert len(rec.frames) > 2 * len(fresh) and len(v.history["absm"]) <= 10
+    assert [h["sweeps"] for h, _ in rec.frames] == sorted(h["sweeps"] for h, _ in rec.frames)
+
+
+def test_live_loop_drops_frames_without_acks():
+    async def scenario():
+        v, rec = make(L=64, max_fps=100)
+        v._on_view_msg(v, {"type": "hello"}, [])  # sends the current frame: one in flight
+        v.play()
+        await asyncio.sleep(0.5)
+        v.pause()
+        await asyncio.sleep(0.03)
+        return v, rec
+
+    v, rec = asyncio.run(scenario())
+    assert len(rec.frames) == v._throttle.max_in_flight  # nothing acknowledged: two out, the rest dropped
+    assert v.stats["dropped"] > 10 and v.chain.sweeps > 10  # the simulation itself went on
+
+
+def test_live_loop_keeps_the_event_loop_responsive():
+    """A slider message must be handled within a slice, even when a frame is many sweeps of a big lattice."""
+    async def scenario():
+        v, _ = make(L=256, sweeps_per_frame=100, slice_s=0.02)
+        v._on_view_msg(v, {"type": "hello"}, [])
+        v.play()
+        gaps, last = [], time.perf_counter()
+        for _ in range(30):
+            await asyncio.sleep(0)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+            v.T = 1.5 + 0.01 * len(gaps)  # what a slider does between slices
+        v.pause()
+        await asyncio.sleep(0.05)
+        return v, gaps
+
+    v, gaps = asyncio.run(scenario())
+    assert v.chain.T[0] == pytest.approx(1.8)
+    assert max(gaps[1:]) < 0.25, gaps  # a slice is ~20 ms; generous for a loaded CI machine
+
+
+def test_live_loop_idles_until_a_view_attaches():
+    async def scenario():
+        v, rec = make()
+        v.play()
+        await asyncio.sleep(0.3)
+        idle = v.chain.sweeps
+        v._on_view_msg(v, {"type": "hello"}, [])
+        await asyncio.sleep(0.3)
+        v.pause()
+        await asyncio.sleep(0.03)
+        return idle, v.chain.sweeps
+
+    idle, running = asyncio.run(scenario())
+    assert idle == 0 and running > 5
+
+
+def test_live_loop_surfaces_errors():
+    async def scenario():
+        v, _ = make()
+
+        def boom(*a, **k):
+            raise RuntimeError("kernel exploded")
+
+        v._runner.advance = boom
+        v._on_view_msg(v, {"type": "hello"}, [])
+        v.play()
+        await asyncio.sleep(0.05)
+        return v
+
+    v = asyncio.run(scenario())
+    assert not v.playing and "kernel exploded" in v.error
+
+
+# -- serve --------------------------------------------------------------------------------------
+def test_voila_argv_strips_sources_and_culls(tmp_path):
+    argv = serve.voila_argv(tmp_path, 9999, open_browser=False)
+    assert argv[0] == str(tmp_path) and "--port=9999" in argv and "--no-browser" in argv
+    assert "--strip_sources=True" in argv and "--show_tracebacks=False" in argv
+    assert any(a.startswith("--MappingKernelManager.cull_idle_timeout=") for a in argv)
+    assert "--Voila.ip=127.0.0.1" in argv
+    assert "--VoilaConfiguration.progressive_rendering=False" in argv
+
+
+def test_find_notebooks_dir(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="notebooks_dir"):
+        serve.find_notebooks_dir(tmp_path / "missing")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert serve.find_notebooks_dir() == (tmp_path / "notebooks").resolve()
+
+
+def test_free_port_is_free():
+    port = serve.free_port("127.0.0.1", start=30000)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
