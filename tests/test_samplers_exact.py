@@ -67,7 +67,7 @@ def test_pilot_measures_slowing_down_and_sets_burn_in_and_thin():
     wolff = ll.sample(ll.Ising(16), [tc], 64, algorithm="wolff", **kw)
     assert met.tau[0] > 3 * wolff.tau[0]  # critical slowing down of local updates
     assert met.thin >= 2 * met.tau[0] and met.burn_in >= 10 * met.tau[0]
-    fixed = ll.sample(ll.Ising(8), 2.0, 16, burn_in=10, thin=3, seed=0)
+    fixed = ll.sample(ll.Ising(8), 2.0, 16, burn_in=10, thin=3, seed=0, algorithm="metropolis")  # Wolff: see test_chain
     assert (fixed.burn_in, fixed.thin) == (10, 3) and np.isnan(fixed.tau).all()
 
 

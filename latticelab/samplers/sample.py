@@ -39,6 +39,13 @@ def _advance(chain: Chain, n: int, bar, chunk: int = 50):
             bar.update(k)
 
 
+def _finish_learning(chain: Chain, bar=None):
+    """Step until Wolff has learnt its cluster count (learning sweeps stop at a state-dependent time,
+    so no sample or autocorrelation measurement may come from one)."""
+    while chain.learning:
+        _advance(chain, 1, bar)
+
+
 def pilot(chain: Chain, bar=None) -> np.ndarray:
     """Warm the chains up, then measure the integrated autocorrelation time in sweeps.
 
@@ -47,6 +54,7 @@ def pilot(chain: Chain, bar=None) -> np.ndarray:
     """
     warm, measured = PILOT[chain.algorithm]
     _advance(chain, warm, bar)
+    _finish_learning(chain, bar)
     e = np.empty((measured, chain.n_T, chain.n_chains))
     m = np.empty_like(e)
     for k in range(measured):
@@ -83,7 +91,8 @@ def sample(system, T, n_samples: int, *, burn_in=None, thin=None, algorithm="aut
                 so a (T, h) grid is the flattened grid passed as both.
     burn_in:    sweeps before the first sample; thin: sweeps between samples of one chain.
                 Left None they come from a pilot run's autocorrelation time tau:
-                burn_in ~ 20 tau, thin ~ 2 tau (capped; ``Samples.tau`` records tau).
+                burn_in ~ 20 tau, thin ~ 2 tau (capped; ``Samples.tau`` records tau). Wolff burns in at
+                least until it has learnt its cluster count (20-60 sweeps); ``Samples.burn_in`` says how long.
     n_chains:   independent chains per temperature, a divisor of n_samples (default: the
                 largest divisor <= 16); each gives n_samples / n_chains samples, chain-major.
     symmetrize: at zero field, apply a random global symmetry (spin flip / Potts state
@@ -126,6 +135,8 @@ def sample(system, T, n_samples: int, *, burn_in=None, thin=None, algorithm="aut
         bar.total = chain.sweeps + max(remaining, 0) + (rounds - 1) * thin
         bar.refresh()
     _advance(chain, max(remaining, 0), bar)
+    _finish_learning(chain, bar)
+    burn_in = chain.sweeps
 
     L = system.L
     out = np.empty((chain.n_T, n_chains, rounds, L, L), dtype=np.int8)
