@@ -71,6 +71,7 @@ def playing(page, root=VIEWER) -> bool:
 
 def drive_viewer(page):
     """Play it, see the lattice change, cool it (|m| rises), pause it (frozen), step once, resume."""
+    wait_frames(page, 1)  # the view drew the frame its hello asked for (widgets render after the page loads)
     if not playing(page):
         page.click(f'{VIEWER} [data-ll="play"]')
     frames = readout(page, "frames")
