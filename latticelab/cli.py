@@ -10,12 +10,13 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def _serve(args):
+def _serve(argv):
+    """``latticelab serve ...`` is ``python -m latticelab.widgets.serve ...`` (one parser for its options)."""
     try:
-        from .widgets.serve import serve
+        from .widgets import serve
     except ImportError as err:
         sys.exit(f"latticelab serve needs the app extras ({err}); install them with: pip install -e '.[app]'")
-    serve(port=args.port, open_browser=not args.no_browser)
+    return serve.main(argv, prog="latticelab serve")
 
 
 def _demo(args):
@@ -51,10 +52,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="latticelab", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("serve", help="start the Voila apps over notebooks/")
-    s.add_argument("--port", type=int, default=None)
-    s.add_argument("--no-browser", action="store_true")
-    s.set_defaults(fn=_serve)
+    # listed here for the help; its options (--port, --no-browser, --ip, ...) belong to widgets.serve
+    sub.add_parser("serve", help="start the Voila apps over notebooks/ (latticelab serve --help)", add_help=False)
 
     d = sub.add_parser("demo", help="sample an Ising temperature sweep and print a table")
     d.add_argument("--L", type=int, default=16)
@@ -71,6 +70,9 @@ def main(argv=None):
     b.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     b.set_defaults(fn=_bench)
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        return _serve(argv[1:])
     args = p.parse_args(argv)
     args.fn(args)
 

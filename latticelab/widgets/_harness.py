@@ -98,9 +98,9 @@ def _wait_http(url: str, proc, timeout: float):
 @contextlib.contextmanager
 def voila_server(notebooks_dir=None, *, preset: str = "smoke", show_tracebacks: bool = True, timeout: float = 60,
                  env: dict | None = None):
-    """Run ``python -m latticelab.widgets.serve`` on a free 127.0.0.1 port; yields a ``VoilaServer``."""
+    """Run ``latticelab serve`` (the README's command) on a free 127.0.0.1 port; yields a ``VoilaServer``."""
     port = free_port("127.0.0.1", start=random.randint(20000, 40000))
-    cmd = [sys.executable, "-m", "latticelab.widgets.serve", "--port", str(port), "--no-browser", "--ip", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "latticelab.cli", "serve", "--port", str(port), "--no-browser", "--ip", "127.0.0.1"]
     if notebooks_dir is not None:
         cmd += ["--notebooks-dir", str(notebooks_dir)]
     if show_tracebacks:

@@ -100,8 +100,8 @@ def serve(port=None, open_browser=True, notebooks_dir=None, *, ip=DEFAULT_IP, sh
     Voila.launch_instance(argv=argv)
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m latticelab.widgets.serve", description=__doc__.splitlines()[0])
+def main(argv=None, prog="python -m latticelab.widgets.serve"):
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=None, help="port (default: first free from 8866)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--notebooks-dir", default=None, help="directory of app notebooks (default: notebooks/)")
