@@ -86,3 +86,11 @@ def test_sample_never_records_a_learning_sweep():
     from latticelab.samplers.chain import WOLFF_ADAPT
 
     assert s.burn_in >= 2 * WOLFF_ADAPT
+
+
+@pytest.mark.parametrize("system", [ll.Potts(8, 2), ll.Potts(8, 3), ll.Ising(8), ll.EdwardsAnderson(8, seed=0)])
+def test_hot_start_uses_the_systems_own_states(system):
+    """A hot q = 2 Potts lattice once started in {-1, +1} (Ising spins), not in its states {0, 1}."""
+    x = ll.Chain(system, [2.0], n_chains=4, algorithm="metropolis", seed=0, start="hot").configs
+    states = set(range(system.q)) if isinstance(system, ll.Potts) else {-1, 1}
+    assert set(np.unique(x)) == states

@@ -151,7 +151,7 @@ class Chain:
         rng = np.random.default_rng([self.seed, 2, self.sweeps])
         n_states = sys.n_states
         hot = rng.integers(0, n_states, size=(B, L, L), dtype=np.int8)
-        if n_states == 2:
+        if not isinstance(sys, Potts):  # spins +-1; Potts states 0..q-1, also for q = 2
             hot = (2 * hot - 1).astype(np.int8)
         cold_value = 0 if isinstance(sys, Potts) else 1
         cold = np.full((B, L, L), cold_value, dtype=np.int8)
