@@ -16,7 +16,6 @@ import numpy as np
 
 from .. import exact
 from ..samplers import Chain
-from ..samplers.chain import WOLFF_ADAPT
 from ..systems import EdwardsAnderson, Ising, Potts
 from . import _frames
 
@@ -24,11 +23,6 @@ MODELS = ("ising", "potts", "ea")
 ALGORITHMS = ("metropolis", "wolff")
 STARTS = ("hot", "cold")
 GLASS_T_RANGE = (0.1, 3.0)
-# Wolff learns how many clusters make a sweep from its first WOLFF_ADAPT sweeps; after a hot start
-# those see tiny clusters and overestimate (a 'sweep' then costs ~100 sweeps' worth near Tc at L=512,
-# seconds that would block the kernel). The runner re-learns at these sweep counts after each
-# (re)start, by reassigning T, before a mislearnt sweep runs.
-WOLFF_RELEARN = tuple(WOLFF_ADAPT * k for k in (1, 2, 4, 8))
 
 
 def make_system(model: str, L: int, q: int = 3, seed: int = 0):
@@ -96,7 +90,6 @@ class Runner:
     def _restarted(self):
         self.epoch += 1
         self._history.clear()
-        self._relearn = [self.chain.sweeps + s for s in WOLFF_RELEARN] if self.algorithm == "wolff" else []
         self._sec_per_sweep = None
         self.record()
 
@@ -160,9 +153,6 @@ class Runner:
         self.chain.step(1)
         dt = time.perf_counter() - t0
         self._sec_per_sweep = dt if self._sec_per_sweep is None else 0.7 * self._sec_per_sweep + 0.3 * dt
-        if self._relearn and self.chain.sweeps >= self._relearn[0]:
-            self._relearn.pop(0)
-            self.chain.T = self.chain.T  # re-learn the Wolff cluster count from the current state
 
     def advance(self, n: int, budget_s: float) -> int:
         """Advance up to ``n`` sweeps, stopping once ``budget_s`` seconds are spent (at least one sweep).
