@@ -85,7 +85,7 @@ def _wait_http(url: str, proc, timeout: float):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the Voila server exited with code {proc.returncode} before serving")
+            raise RuntimeError(f"the server exited with code {proc.returncode} before serving")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
@@ -96,29 +96,21 @@ def _wait_http(url: str, proc, timeout: float):
 
 
 @contextlib.contextmanager
-def voila_server(notebooks_dir=None, *, preset: str = "smoke", show_tracebacks: bool = True, timeout: float = 60,
-                 env: dict | None = None):
-    """Run ``latticelab serve`` (the README's command) on a free 127.0.0.1 port; yields a ``VoilaServer``."""
-    port = free_port("127.0.0.1", start=random.randint(20000, 40000))
-    cmd = [sys.executable, "-m", "latticelab.cli", "serve", "--port", str(port), "--no-browser", "--ip", "127.0.0.1"]
-    if notebooks_dir is not None:
-        cmd += ["--notebooks-dir", str(notebooks_dir)]
-    if show_tracebacks:
-        cmd.append("--show-tracebacks")
+def _serving(cmd: list, port: int, *, preset: str, timeout: float, env: dict | None, name: str):
+    """Run a Jupyter/Voila server ``cmd`` listening on ``port``; yields a ``VoilaServer``; always stops it."""
     full_env = dict(os.environ, LATTICELAB_PRESET=preset, **(env or {}))
-    log = Path(tempfile.mkstemp(prefix="latticelab-voila-", suffix=".log")[1])
+    log = Path(tempfile.mkstemp(prefix=f"latticelab-{name}-", suffix=".log")[1])
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
     kernels = []
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_http(url, proc, timeout)
-        server = VoilaServer(url, proc, log)
-        yield server
+        yield VoilaServer(url, proc, log)
     finally:
         kernels = [pid for pid in _children(proc.pid) if _is_kernel(pid)]
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # Voila shuts its kernels down on SIGTERM
+            proc.send_signal(signal.SIGTERM)  # the server shuts its kernels down on SIGTERM
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -131,3 +123,32 @@ def voila_server(notebooks_dir=None, *, preset: str = "smoke", show_tracebacks: 
                 continue
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def voila_server(notebooks_dir=None, *, preset: str = "smoke", show_tracebacks: bool = True, timeout: float = 60,
+                 env: dict | None = None):
+    """Run ``latticelab serve`` (the README's command) on a free 127.0.0.1 port; yields a ``VoilaServer``."""
+    port = free_port("127.0.0.1", start=random.randint(20000, 40000))
+    cmd = [sys.executable, "-m", "latticelab.cli", "serve", "--port", str(port), "--no-browser", "--ip", "127.0.0.1"]
+    if notebooks_dir is not None:
+        cmd += ["--notebooks-dir", str(notebooks_dir)]
+    if show_tracebacks:
+        cmd.append("--show-tracebacks")
+    with _serving(cmd, port, preset=preset, timeout=timeout, env=env, name="voila") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def lab_server(notebooks_dir, *, preset: str = "smoke", timeout: float = 90, env: dict | None = None):
+    """JupyterLab over ``notebooks_dir`` on a free 127.0.0.1 port, no token (loopback only, for tests);
+    ``server.url + 'lab/tree/<name>.ipynb'`` opens a notebook. Lab autosaves what it runs: pass a copy."""
+    port = free_port("127.0.0.1", start=random.randint(40001, 60000))
+    workspaces = tempfile.mkdtemp(prefix="latticelab-lab-workspaces-")  # no tabs restored from earlier runs
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
+           f"--LabApp.workspaces_dir={workspaces}",
+           "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+           f"--ServerApp.root_dir={Path(notebooks_dir).resolve()}", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"]
+    with _serving(cmd, port, preset=preset, timeout=timeout, env=env, name="lab") as server:
+        yield server

@@ -1,12 +1,15 @@
 """The apps in headless Chromium under Voila: pages render without Python errors, the live lattice runs,
 the temperature slider steers the simulation, pause stops it, and a background sweep keeps the page live."""
+import shutil
 import time
+from pathlib import Path
 
 import nbformat
 
 from latticelab.widgets import _harness
 from latticelab.widgets._harness import PAGE_ERRORS
 
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 VIEWER = ".ll-viewer"
 # Text each notebook prints once its last science check ran (pages render progressively)
 DONE = {"index.ipynb": "setup checked", "viewer_demo.ipynb": "exact (L = infinity)",
@@ -140,6 +143,23 @@ def test_playground_renders_plots_and_its_viewer_runs(page, server):
     assert not python_errors(page) and not page.js_errors, (python_errors(page), page.js_errors)
 
 
+def test_playground_runs_in_jupyterlab(page, tmp_path):
+    """The same notebook in JupyterLab (a copy: Lab autosaves outputs): Run All, then the plots, the
+    monitor and the live viewer render there too (jupyter_bokeh and anywidget in Lab's widget manager)."""
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    with _harness.lab_server(notebooks, preset="smoke") as srv:
+        page.goto(srv.url + "lab/tree/ising_playground.ipynb", wait_until="load", timeout=120_000)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+        page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=60_000)  # kernel started
+        page.click("li.lm-MenuBar-item:has-text('Run')")
+        page.click("li.lm-Menu-item:has-text('Run All Cells')")
+        wait_executed(page, DONE["ising_playground.ipynb"])
+        assert not python_errors(page), python_errors(page)
+        page.wait_for_function("() => document.querySelectorAll('.bk-Figure').length >= 12", timeout=30_000)
+        drive_viewer(page)
+
+
 def test_a_failing_science_check_is_seen_on_the_page(page, tmp_path):
     """The error check above is not blind: a notebook whose assert fails shows up as a Python error."""
     cells = [nbformat.v4.new_code_cell('print("before")'),
@@ -156,6 +176,4 @@ def test_a_failing_science_check_is_seen_on_the_page(page, tmp_path):
 
 def test_every_app_notebook_is_driven_here():
     """A new notebook in notebooks/ must get its DONE marker (and so a browser check) here."""
-    from conftest import NOTEBOOKS
-
     assert set(DONE) == {p.name for p in NOTEBOOKS.glob("*.ipynb")}
