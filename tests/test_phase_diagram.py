@@ -10,7 +10,6 @@ from latticelab.widgets._sweep import (
     OBSERVABLES,
     SweepData,
     chunks,
-    critical_temperature,
     exact_curves,
     size_factory,
 )
@@ -50,9 +49,9 @@ def test_exact_curves_and_tc():
     assert c["abs_magnetization"][None][2] == 0 and c["abs_magnetization"][None][0] > 0.9
     assert exact_curves(ll.Potts(L=4, q=3), T, [4]) == {}
     assert exact_curves(ll.Ising(L=4, h=0.1), T, [4]) == {}
-    assert critical_temperature(ll.Ising(L=4)) == pytest.approx(2.269185314)
-    assert critical_temperature(ll.Potts(L=4, q=3)) == pytest.approx(1 / np.log(1 + np.sqrt(3)))
-    assert critical_temperature(ll.EdwardsAnderson(L=4, seed=0)) is None
+    assert SweepData.empty(ll.Ising(L=4), [4], [2.0]).tc == pytest.approx(2.269185314)
+    assert SweepData.empty(ll.Potts(L=4, q=3), [4], [1.0]).tc == pytest.approx(1 / np.log(1 + np.sqrt(3)))
+    assert SweepData.empty(ll.EdwardsAnderson(L=4, seed=0), [4], [1.0]).tc is None
 
 
 def fake_stats(n, value):

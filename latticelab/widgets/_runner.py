@@ -44,7 +44,7 @@ def t_range(system) -> tuple:
     return (round(0.2 * tc, 3), round(2.2 * tc, 3))
 
 
-def exact_curves(system, T: float, h: float) -> tuple:
+def exact_point(system, T: float, h: float) -> tuple:
     """(energy, |m|) per spin of the infinite lattice where known (Ising, h = 0), else (None, None)."""
     if not isinstance(system, Ising) or h != 0.0 or system.J <= 0:
         return None, None
@@ -196,7 +196,7 @@ class Runner:
     def header(self, seq: int, measured: dict, fresh: bool = True) -> dict:
         """Everything the browser needs next to the frame bytes (JSON). ``measured`` is a ``record()``;
         ``fresh`` says it was taken for this frame (the view adds trace points only for fresh ones)."""
-        e_exact, m_exact = exact_curves(self.system, measured["T"], measured["h"])
+        e_exact, m_exact = exact_point(self.system, measured["T"], measured["h"])
         return {
             "type": "frame", "seq": int(seq), "epoch": self.epoch, "kind": self.kind, "L": self.L,
             "palette": list(_frames.palette(self.system)), "sweeps": int(self.chain.sweeps), "fresh": bool(fresh),

@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 
 from .. import exact
-from ..systems import EdwardsAnderson, Ising, Potts, check_system
+from ..systems import EdwardsAnderson, Ising, check_system
 
 OBSERVABLES = ("energy", "abs_magnetization", "specific_heat", "susceptibility", "binder")
 
@@ -55,15 +55,6 @@ def exact_curves(system, T, sizes) -> dict:
     return out
 
 
-def critical_temperature(system):
-    """Exact Tc of an Ising or Potts ferromagnet at zero field, else None."""
-    if isinstance(system, Ising) and system.h == 0 and system.J > 0:
-        return exact.ising_tc(system.J)
-    if isinstance(system, Potts) and system.J > 0:
-        return exact.potts_tc(system.q, system.J)
-    return None
-
-
 @dataclasses.dataclass(eq=False)
 class SweepData:
     """Results of a sweep, filled chunk by chunk (NaN where not yet computed).
@@ -73,7 +64,7 @@ class SweepData:
               jackknife as in ``ll.observables``)
     tau:      float64 (n_L, n_T), the pilot run's autocorrelation time in sweeps
     done:     bool (n_L, n_T)
-    tc:       exact critical temperature (Ising, Potts) or None
+    tc:       the system's exact critical temperature (Ising at h = 0, Potts) or None
     exact_T, exact: a fine temperature grid (n_fine,) and ``exact_curves`` on it
     """
 
@@ -99,7 +90,7 @@ class SweepData:
         fine = np.linspace(T.min(), T.max(), exact_points) if T.size > 1 else T.copy()
         return cls(template=template, T=T, sizes=sizes, mean={n: nan() for n in OBSERVABLES},
                    error={n: nan() for n in OBSERVABLES}, tau=nan(), done=np.zeros(shape, bool),
-                   tc=critical_temperature(template), exact_T=fine, exact=exact_curves(template, fine, sizes))
+                   tc=template.tc, exact_T=fine, exact=exact_curves(template, fine, sizes))
 
     def clear(self):
         """Forget all results (before a re-run)."""
