@@ -211,8 +211,13 @@ function render({ model, el: host }) {
     const push = (a, v) => { a.push(v); if (a.length > TRACE_POINTS) a.shift(); };
     push(traces.e, msg.energy); push(traces.m, msg.absm);
     push(traces.eExact, msg.energy_exact); push(traces.mExact, msg.absm_exact);
-    const all = traces.e.concat(traces.eExact.filter((v) => v !== null));
-    let lo = Math.min(...all), hi = Math.max(...all);
+    // axis from the 5th..95th percentile of the trace (and the exact line): a hot start's transient
+    // runs off-scale instead of flattening the equilibrium fluctuations for the whole window
+    const sorted = traces.e.filter((v) => isFinite(v)).sort((a, b) => a - b);
+    const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    const exact = traces.eExact.filter((v) => v !== null);
+    let lo = Math.min(at(0.05), ...exact), hi = Math.max(at(0.95), ...exact);
+    const pad = 0.1 * (hi - lo); lo -= pad; hi += pad;
     if (hi - lo < 0.05) { lo -= 0.025; hi += 0.025; }
     sparkline(eTrace, [[traces.eExact, "#888", true], [traces.e, "#c0392b", false]], lo, hi);
     sparkline(mTrace, [[traces.mExact, "#888", true], [traces.m, "#2471a3", false]], 0, 1);
