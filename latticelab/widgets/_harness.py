@@ -49,7 +49,7 @@ def launch_chromium(playwright, **kwargs):
 
 
 @dataclasses.dataclass
-class VoilaServer:
+class AppServer:
     url: str  # with a trailing slash
     process: subprocess.Popen
     log_path: Path
@@ -97,7 +97,7 @@ def _wait_http(url: str, proc, timeout: float):
 
 @contextlib.contextmanager
 def _serving(cmd: list, port: int, *, preset: str, timeout: float, env: dict | None, name: str):
-    """Run a Jupyter/Voila server ``cmd`` listening on ``port``; yields a ``VoilaServer``; always stops it."""
+    """Run a Voila or JupyterLab server ``cmd`` listening on ``port``; yields a ``AppServer``; always stops it."""
     full_env = dict(os.environ, LATTICELAB_PRESET=preset, **(env or {}))
     log = Path(tempfile.mkstemp(prefix=f"latticelab-{name}-", suffix=".log")[1])
     with open(log, "wb") as out:
@@ -106,7 +106,7 @@ def _serving(cmd: list, port: int, *, preset: str, timeout: float, env: dict | N
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_http(url, proc, timeout)
-        yield VoilaServer(url, proc, log)
+        yield AppServer(url, proc, log)
     finally:
         kernels = [pid for pid in _children(proc.pid) if _is_kernel(pid)]
         if proc.poll() is None:
@@ -128,7 +128,7 @@ def _serving(cmd: list, port: int, *, preset: str, timeout: float, env: dict | N
 @contextlib.contextmanager
 def voila_server(notebooks_dir=None, *, preset: str = "smoke", show_tracebacks: bool = True, timeout: float = 60,
                  env: dict | None = None):
-    """Run ``latticelab serve`` (the README's command) on a free 127.0.0.1 port; yields a ``VoilaServer``."""
+    """Run ``latticelab serve`` (the README's command) on a free 127.0.0.1 port; yields a ``AppServer``."""
     port = free_port("127.0.0.1", start=random.randint(20000, 40000))
     cmd = [sys.executable, "-m", "latticelab.cli", "serve", "--port", str(port), "--no-browser", "--ip", "127.0.0.1"]
     if notebooks_dir is not None:
