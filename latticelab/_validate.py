@@ -33,6 +33,11 @@ def positive_int(n, name: str, minimum: int = 1) -> int:
     return int(n)
 
 
+def optional_int(n, name: str, minimum: int = 1):
+    """None, or an integer >= ``minimum``."""
+    return None if n is None else positive_int(n, name, minimum)
+
+
 def finite_float(x, name: str) -> float:
     """A finite real number."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):

@@ -66,26 +66,26 @@ def test_wolff_with_field_prefers_aligned_clusters():
 def test_wolff_learns_its_cluster_count_from_a_hot_start_as_in_equilibrium():
     """From a hot start at Tc clusters are small at first; the learnt count must not keep that (it
     was 8-100x the equilibrium count, making a 'sweep' flip the lattice many times over)."""
-    from latticelab.samplers.chain import WOLFF_ADAPT, WOLFF_ROUNDS
+    from latticelab.samplers.wolff import ADAPT, ROUNDS
 
     c = ll.Chain(ll.Ising(64), [ll.exact.ising_tc(), 3.5], n_chains=4, algorithm="wolff", seed=1, start="hot")
     while c.learning:
         c.step(1)
-    assert 2 * WOLFF_ADAPT <= c.sweeps <= WOLFF_ADAPT * WOLFF_ROUNDS
-    from_hot = c._learned.copy()
+    assert 2 * ADAPT <= c.sweeps <= ADAPT * ROUNDS
+    from_hot = c.update._learned.copy()
     c.step(200)
-    c._adapt()
+    c.update.reset()
     while c.learning:
         c.step(1)
-    ratio = from_hot / c._learned
-    assert np.all((ratio > 0.6) & (ratio < 1.6)), (from_hot, c._learned)
+    ratio = from_hot / c.update._learned
+    assert np.all((ratio > 0.6) & (ratio < 1.6)), (from_hot, c.update._learned)
 
 
 def test_sample_never_records_a_learning_sweep():
     s = ll.sample(ll.Ising(16), [2.0], 16, burn_in=0, thin=1, algorithm="wolff", seed=0)
-    from latticelab.samplers.chain import WOLFF_ADAPT
+    from latticelab.samplers.wolff import ADAPT
 
-    assert s.burn_in >= 2 * WOLFF_ADAPT
+    assert s.burn_in >= 2 * ADAPT
 
 
 @pytest.mark.parametrize("system", [ll.Potts(8, 2), ll.Potts(8, 3), ll.Ising(8), ll.EdwardsAnderson(8, seed=0)])

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _validate
 from ..backend import BACKENDS, resolve
 from ..samplers.chain import ALGORITHMS, STARTS
-from ..systems import Ising, check_system
+from ..systems import check_system
 
 #: Bumped whenever the on-disk layout or the meaning of a key changes; part of every key.
 FORMAT_VERSION = 1
@@ -30,10 +30,6 @@ def _float_tuple(values, name: str, *, positive: bool) -> tuple:
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} must be finite, got {arr[~np.isfinite(arr)][0]!r}")
     return tuple(float(x) + 0.0 for x in arr)  # + 0.0 turns -0.0 into 0.0
-
-
-def _optional_int(value, name: str, minimum: int):
-    return None if value is None else _validate.positive_int(value, name, minimum=minimum)
 
 
 def _canonical(x):
@@ -95,7 +91,7 @@ class DatasetSpec:
             raise TypeError(f"points must be True or False, got {self.points!r}")
         object.__setattr__(self, "points", bool(self.points))
         if self.h is not None:
-            if not isinstance(self.system, Ising):
+            if not self.system.has_field:
                 raise ValueError(
                     f"a field grid h needs an Ising system; {type(self.system).__name__} has no field. "
                     "Drop h=..., or use ll.Ising(L=...)"
@@ -116,9 +112,9 @@ class DatasetSpec:
                 raise ValueError(f"T has repeated values {T}; list each temperature once and raise n_samples instead")
             if self.h is not None and len(set(self.h)) != len(self.h):
                 raise ValueError(f"h has repeated values {self.h}; list each field once and raise n_samples instead")
-        object.__setattr__(self, "burn_in", _optional_int(self.burn_in, "burn_in", 0))
-        object.__setattr__(self, "thin", _optional_int(self.thin, "thin", 1))
-        object.__setattr__(self, "n_chains", _optional_int(self.n_chains, "n_chains", 1))
+        object.__setattr__(self, "burn_in", _validate.optional_int(self.burn_in, "burn_in", 0))
+        object.__setattr__(self, "thin", _validate.optional_int(self.thin, "thin", 1))
+        object.__setattr__(self, "n_chains", _validate.optional_int(self.n_chains, "n_chains", 1))
         _validate.choice(self.algorithm, "algorithm", ALGORITHMS)
         _validate.choice(self.backend, "backend", BACKENDS)
         _validate.choice(self.start, "start", STARTS)

@@ -1,6 +1,7 @@
-"""Samplers: one batched sweep loop (``Chain``) with numba and torch kernels, and ``sample``."""
-from .chain import ALGORITHMS, Chain
-from .sample import sample
+"""Samplers: one batched sweep loop (``Chain``) whose updates are registered by name, and ``sample``."""
+from .chain import ALGORITHMS, Chain, algorithms
+from .sample import DEFAULT_CHAINS, sample
 from .samples import Samples
+from .updates import UPDATES, Update, register
 
-__all__ = ["ALGORITHMS", "Chain", "Samples", "sample"]
+__all__ = ["ALGORITHMS", "DEFAULT_CHAINS", "UPDATES", "Chain", "Samples", "Update", "algorithms", "register", "sample"]

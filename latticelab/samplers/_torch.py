@@ -125,7 +125,7 @@ def _pass_fn(rule: str, device):
 
 
 def prepare(rule: str, params: tuple, device) -> tuple:
-    """Move a rule's host parameters (``_rules.metropolis_params``) to ``device``, once per change."""
+    """Move a rule's host parameters (``metropolis.metropolis_params``) to ``device``, once per change."""
     if rule == "potts":
         return (asarray(params[0], device), int(params[1]))
     if rule == "ea":

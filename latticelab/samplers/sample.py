@@ -7,19 +7,12 @@ import warnings
 import numpy as np
 
 from .. import _validate, stats
-from ..systems import Potts, check_system
+from ..systems import check_system
 from .chain import Chain
 from .samples import Samples
 
-# Sweeps of the pilot run that measures the autocorrelation time (it also burns in).
-PILOT = {"metropolis": (100, 400), "wolff": (20, 100)}  # (warm-up, measured)
-MAX_BURN_IN = {"metropolis": 20_000, "wolff": 2_000}
 MAX_THIN = 1_000
 DEFAULT_CHAINS = 16
-
-
-def _optional_int(value, name, minimum):
-    return None if value is None else _validate.positive_int(value, name, minimum=minimum)
 
 
 def _progress(total: int, enabled: bool, desc: str):
@@ -52,7 +45,7 @@ def pilot(chain: Chain, bar=None) -> np.ndarray:
     Returns float64 (n_T,): for each temperature the larger of tau_int(energy) and
     tau_int(|m|), estimated over all chains together.
     """
-    warm, measured = PILOT[chain.algorithm]
+    warm, measured = chain.update.pilot
     _advance(chain, warm, bar)
     _finish_learning(chain, bar)
     e = np.empty((measured, chain.n_T, chain.n_chains))
@@ -67,24 +60,9 @@ def pilot(chain: Chain, bar=None) -> np.ndarray:
     return np.where(np.isfinite(tau), tau, 0.5)
 
 
-def _symmetrize(system, configs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Apply a random global symmetry of the h = 0 Hamiltonian to every configuration
-    (a spin flip; for Potts a permutation of the states): a zero-energy move that restores
-    the symmetry an ordered start breaks. configs: int8 (n_T, n_samples, L, L)."""
-    n_T, n = configs.shape[:2]
-    if isinstance(system, Potts):
-        perm = np.argsort(rng.random((n_T, n, system.q)), axis=-1).astype(np.int8)
-        out = np.empty_like(configs)
-        for a in range(system.q):
-            np.copyto(out, perm[:, :, a, None, None], where=configs == a)
-        return out
-    signs = rng.choice(np.array([-1, 1], dtype=np.int8), size=(n_T, n, 1, 1))
-    return configs * signs
-
-
 def sample(system, T, n_samples: int, *, burn_in=None, thin=None, algorithm="auto", backend="auto",
            device=None, seed=None, h=None, n_chains=None, start="auto", symmetrize=True,
-           progress=False) -> Samples:
+           progress=False, **options) -> Samples:
     """Draw ``n_samples`` equilibrium configurations of ``system`` at each temperature.
 
     T:          scalar or sequence (n_T,); ``h`` optionally gives one Ising field per entry,
@@ -97,13 +75,14 @@ def sample(system, T, n_samples: int, *, burn_in=None, thin=None, algorithm="aut
                 largest divisor <= 16); each gives n_samples / n_chains samples, chain-major.
     symmetrize: at zero field, apply a random global symmetry (spin flip / Potts state
                 permutation) to each sample — exact, and it undoes an ordered start's bias.
-    Returns ``Samples`` with configs int8 (n_T, n_samples, L, L), energy and magnetization
-    float64 (n_T, n_samples).
+    options:    passed to the update, e.g. energy=model for algorithm='learned_metropolis'.
+    Returns ``Samples`` with configs (n_T, n_samples, *system.state_shape) of ``system.state_dtype``,
+    energy and magnetization float64 (n_T, n_samples).
     """
     check_system(system)
     n_samples = _validate.positive_int(n_samples, "n_samples")
-    burn_in = _optional_int(burn_in, "burn_in", 0)
-    thin = _optional_int(thin, "thin", 1)
+    burn_in = _validate.optional_int(burn_in, "burn_in", 0)
+    thin = _validate.optional_int(thin, "thin", 1)
     if n_chains is None:
         n_chains = max(d for d in range(1, DEFAULT_CHAINS + 1) if n_samples % d == 0)
     elif _validate.positive_int(n_chains, "n_chains") > n_samples or n_samples % n_chains:
@@ -111,21 +90,22 @@ def sample(system, T, n_samples: int, *, burn_in=None, thin=None, algorithm="aut
             f"n_chains={n_chains} must divide n_samples={n_samples} (each chain gives n_samples / n_chains samples); "
             "choose a divisor, or leave n_chains=None"
         )
-    chain = Chain(system, T, n_chains, h=h, algorithm=algorithm, backend=backend, device=device, seed=seed, start=start)
+    chain = Chain(system, T, n_chains, h=h, algorithm=algorithm, backend=backend, device=device, seed=seed, start=start,
+                  **options)
     rounds = n_samples // n_chains
 
     tau = np.full(chain.n_T, np.nan)
     bar = _progress(0, progress, f"sampling {type(system).__name__} L={system.L}")
     if burn_in is None or thin is None:
         if bar is not None:
-            bar.total = sum(PILOT[chain.algorithm])
+            bar.total = sum(chain.update.pilot)
         tau = pilot(chain, bar)
         t = float(tau.max())
         if burn_in is None:
-            burn_in = max(chain.sweeps, min(math.ceil(20 * t), MAX_BURN_IN[chain.algorithm]))
+            burn_in = max(chain.sweeps, min(math.ceil(20 * t), chain.update.max_burn_in))
         if thin is None:
             thin = max(1, min(math.ceil(2 * t), MAX_THIN))
-        if 2 * t > MAX_THIN or 20 * t > MAX_BURN_IN[chain.algorithm]:
+        if 2 * t > MAX_THIN or 20 * t > chain.update.max_burn_in:
             warnings.warn(
                 f"the autocorrelation time ({t:.0f} sweeps) is long; burn-in and thinning were capped, so samples "
                 "may be correlated: consider algorithm='wolff', more chains (n_chains=...), or explicit burn_in/thin"
@@ -138,18 +118,18 @@ def sample(system, T, n_samples: int, *, burn_in=None, thin=None, algorithm="aut
     _finish_learning(chain, bar)
     burn_in = chain.sweeps
 
-    L = system.L
-    out = np.empty((chain.n_T, n_chains, rounds, L, L), dtype=np.int8)
+    shape = system.state_shape
+    out = np.empty((chain.n_T, n_chains, rounds, *shape), dtype=system.state_dtype)
     for r in range(rounds):
         if r:
             _advance(chain, thin, bar)
         out[:, :, r] = chain.configs
     if bar is not None:
         bar.close()
-    configs = out.reshape(chain.n_T, n_samples, L, L)
+    configs = out.reshape(chain.n_T, n_samples, *shape)
     fields = chain.h
     if symmetrize and not np.any(fields != 0):
-        configs = _symmetrize(system, configs, np.random.default_rng([chain.seed, 3]))
+        configs = system.symmetry(configs, np.random.default_rng([chain.seed, 3]))
     configs = np.ascontiguousarray(configs)
     return Samples(
         system=system,
