@@ -6,21 +6,36 @@ import numbers
 import numpy as np
 
 
+def reals(x, name: str, *, example: str = "2.27", minimum=None, strict: bool = False) -> np.ndarray:
+    """float64 array of ``x``'s shape from a number or an array-like of finite numbers, each
+    >= ``minimum`` (> it when ``strict``) where a minimum is given."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a number or a sequence of numbers, got {x!r}; e.g. {name}={example}")
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a number or a sequence of numbers, got {x!r}; e.g. {name}={example} or {name}=[{example}, ...]"
+        ) from None
+    bad = ~np.isfinite(arr)
+    if minimum is not None:
+        bad |= (arr <= minimum) if strict else (arr < minimum)
+    if bad.any():
+        bound = "" if minimum is None else f" and {'>' if strict else '>='} {minimum}"
+        raise ValueError(f"{name} must be finite{bound}, got {arr[bad].ravel()[0]!r}; e.g. {name}={example}")
+    return arr
+
+
 def temperatures(T, name: str = "T") -> np.ndarray:
     """float64 (n_T,) from a scalar or a sequence of positive, finite temperatures."""
     try:
-        arr = np.atleast_1d(np.asarray(T, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or a sequence of numbers, got {T!r}; e.g. {name}=2.27 or {name}=[2.0, 2.5]") from None
+        arr = np.atleast_1d(reals(T, name, minimum=0.0, strict=True))
+    except ValueError as err:
+        raise ValueError(f"{err}: temperatures are positive and finite, in units of J/k_B") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a scalar or a 1-d sequence, got shape {arr.shape}; flatten it first")
     if arr.size == 0:
         raise ValueError(f"{name} is empty; give at least one temperature, e.g. {name}=2.27")
-    bad = ~np.isfinite(arr) | (arr <= 0)
-    if bad.any():
-        raise ValueError(
-            f"{name} must be positive and finite, got {arr[bad][0]!r}; temperatures are in units of J/k_B, e.g. {name}=2.27"
-        )
     return arr
 
 

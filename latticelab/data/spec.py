@@ -21,14 +21,9 @@ def _float_tuple(values, name: str, *, positive: bool) -> tuple:
     if positive:
         arr = _validate.temperatures(values, name)
     else:
-        try:
-            arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a number or a sequence of numbers, got {values!r}; e.g. {name}=[0.0, 0.5]") from None
+        arr = np.atleast_1d(_validate.reals(values, name, example="0.5"))
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"{name} must be a non-empty scalar or 1-d sequence, got shape {arr.shape}")
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name} must be finite, got {arr[~np.isfinite(arr)][0]!r}")
     return tuple(float(x) + 0.0 for x in arr)  # + 0.0 turns -0.0 into 0.0
 
 

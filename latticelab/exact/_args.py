@@ -14,14 +14,7 @@ from ..lattice import check_size
 
 def temperatures(T, name: str = "T"):
     """Validate ``T``: returns (float64 (n_T,) flat temperatures, T's shape)."""
-    if isinstance(T, (str, bytes)):
-        raise TypeError(f"{name} must be a number or a sequence of numbers, got {T!r}; e.g. {name}=2.27")
-    try:
-        arr = np.asarray(T, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a number or a sequence of numbers, got {T!r}; e.g. {name}=2.27 or {name}=[2.0, 2.5]"
-        ) from None
+    arr = _validate.reals(T, name)
     return _validate.temperatures(arr.ravel(), name), arr.shape
 
 

@@ -11,6 +11,8 @@ import math
 import numpy as np
 from scipy.optimize import brentq
 
+from .. import _validate
+
 
 def _log_cosh(x):
     x = np.abs(x)
@@ -19,14 +21,7 @@ def _log_cosh(x):
 
 def decimation_beta(beta):
     """One step beta -> (3/8) ln cosh(4 beta); float for a scalar, float64 array of beta's shape otherwise."""
-    if isinstance(beta, (str, bytes)):
-        raise TypeError(f"beta must be a number or a sequence of numbers, got {beta!r}; e.g. beta=0.4352")
-    try:
-        arr = np.asarray(beta, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"beta must be a number or a sequence of numbers, got {beta!r}; e.g. beta=0.4352") from None
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        raise ValueError(f"beta must be finite and >= 0 (beta = 1/T), got {beta!r}; e.g. beta=0.4352")
+    arr = _validate.reals(beta, "beta", example="0.4352", minimum=0.0)
     out = 0.375 * _log_cosh(4.0 * arr)
     return float(out) if arr.ndim == 0 else out
 
