@@ -1,4 +1,4 @@
-"""Presets: how big a notebook's runs are, chosen by the environment variable ``LATTICELAB_PRESET``.
+"""Presets: how big a notebook's or a pipeline's runs are, chosen by the environment variable ``LATTICELAB_PRESET``.
 
 | preset   | who                    | budget                                              |
 |----------|------------------------|-----------------------------------------------------|
@@ -6,20 +6,28 @@
 | laptop   | a student, 2-core CPU  | minutes per notebook (the default)                   |
 | paper    | one GPU                | the published sizes                                  |
 
-A preset is data: ``Preset.from_env()`` returns a frozen dataclass whose fields a notebook reads
-(``P.sizes``, ``P.temperatures``, ...). Paper pipelines define their own ``Config`` the same way and
-pick their row with ``preset_name()``; nothing branches on the name in a notebook.
+A preset is data. Each notebook or paper pipeline declares a frozen dataclass that subclasses
+``PresetConfig``: every field is one knob with a one-line reason (``knob("why")``), and the
+class-level ``ROWS`` gives the values of the three presets. The base picks the row:
 
-    from latticelab.presets import Preset
-    P = Preset.from_env()            # LATTICELAB_PRESET=smoke|laptop|paper, default laptop
-    s = ll.sample(ll.Ising(L=P.sizes[0]), P.temperatures, P.samples_per_T)
+    @dataclasses.dataclass(frozen=True)
+    class Config(PresetConfig):
+        L: int = knob("lattice size: large enough for the transition to show")
+        ROWS = {"smoke": dict(L=8), "laptop": dict(L=32), "paper": dict(L=128)}
+
+    C = Config.from_env()                   # LATTICELAB_PRESET=smoke|laptop|paper, default laptop
+    Config.get("smoke") == Config.smoke()   # one named row
+    Config.reasons()                        # {"name": "...", "L": "lattice size: ..."}
+
+Nothing branches on the preset's name in a notebook. This module imports nothing of the package,
+so a Config of any layer can build on it.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-
-import numpy as np
+from types import MappingProxyType
+from typing import Any, ClassVar, Mapping
 
 ENV_VAR = "LATTICELAB_PRESET"
 PRESET_NAMES = ("smoke", "laptop", "paper")
@@ -44,115 +52,92 @@ def preset_name(name: str | None = None) -> str:
     return value
 
 
-def _sizes(values, name):
-    sizes = tuple(int(v) for v in values)
-    if not sizes or any(L < 4 or L % 2 for L in sizes):
-        raise ValueError(f"{name} must be even lattice sizes >= 4, got {values!r}")
-    return sizes
+def knob(why: str, **field_kwargs):
+    """A Config field with its one-line reason: ``L: int = knob("why this knob exists")``.
+
+    The reason is stored as ``field.metadata["why"]`` (read them all with ``Config.reasons()``);
+    other keyword arguments go to ``dataclasses.field``.
+    """
+    if not isinstance(why, str) or not why.strip() or "\n" in why:
+        raise ValueError(f"a knob's reason is one non-empty line of text, got {why!r}")
+    return dataclasses.field(metadata={"why": why.strip()}, **field_kwargs)
 
 
 @dataclasses.dataclass(frozen=True)
-class Preset:
-    """Sizes and budgets of the playground and the widget demos, for one preset.
+class PresetConfig:
+    """Base of every Config: the three preset rows, read from ``$LATTICELAB_PRESET``.
 
-    sizes:            L values of the phase-diagram sweep (several show finite-size scaling)
-    T_range, n_T:     the sweep's temperature grid, ``temperatures`` float64 (n_T,)
-    samples_per_T:    samples per temperature and L (a multiple of 16: 16 independent chains)
-    viewer_L:         the live viewer's lattice size
-    anneal_L, anneal_sweeps:  cooling through Tc: lattice and Metropolis sweeps per temperature step
-    hysteresis_L, hysteresis_T, hysteresis_h, hysteresis_sweeps:  field loop +-h_max at T < Tc
-    slowing_L, slowing_chains, slowing_sweeps:  critical slowing down at Tc (Metropolis vs Wolff)
-    potts_qs, potts_L, potts_n_T, potts_samples:  Potts sweeps around each q's Tc
-    glass_L, glass_instances, glass_chains, glass_sweeps:  frustration in the +-J spin glass
-    train_L, train_samples, train_epochs:  the small phase classifier trained under the TrainingMonitor
+    A subclass is a frozen dataclass whose fields are declared with ``knob(why)`` and whose
+    class-level ``ROWS`` maps each of 'smoke', 'laptop', 'paper' to {field: value} for every
+    field except ``name``. Subclasses that validate more override ``__post_init__`` and call
+    ``super().__post_init__()`` first.
     """
 
-    name: str
-    sizes: tuple
-    T_range: tuple
-    n_T: int
-    samples_per_T: int
-    viewer_L: int
-    anneal_L: int
-    anneal_sweeps: int
-    hysteresis_L: int
-    hysteresis_T: float
-    hysteresis_h: float
-    hysteresis_sweeps: int
-    slowing_L: int
-    slowing_chains: int
-    slowing_sweeps: int
-    potts_qs: tuple
-    potts_L: int
-    potts_n_T: int
-    potts_samples: int
-    glass_L: int
-    glass_instances: int
-    glass_chains: int
-    glass_sweeps: int
-    train_L: int
-    train_samples: int
-    train_epochs: int
+    ROWS: ClassVar[Mapping[str, Mapping[str, Any]]] = MappingProxyType({})
+
+    name: str = knob("which preset row this is: smoke (CI), laptop (2-core CPU) or paper (one GPU)")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "ROWS" not in cls.__dict__:
+            return  # an intermediate base; its subclasses declare the rows
+        rows = cls.ROWS
+        if not isinstance(rows, Mapping) or set(rows) != set(PRESET_NAMES):
+            got = sorted(rows) if isinstance(rows, Mapping) else type(rows).__name__
+            raise TypeError(
+                f"{cls.__name__}.ROWS must map each preset ({', '.join(PRESET_NAMES)}) to a dict of field values; "
+                f"got {got}"
+            )
+        cls.ROWS = MappingProxyType({k: MappingProxyType(dict(rows[k])) for k in PRESET_NAMES})
 
     def __post_init__(self):
-        preset_name(self.name)
-        object.__setattr__(self, "sizes", _sizes(self.sizes, "sizes"))
-        lo, hi = (float(t) for t in self.T_range)
-        if not 0 < lo < hi:
-            raise ValueError(f"T_range must be (T_min, T_max) with 0 < T_min < T_max, got {self.T_range!r}")
-        object.__setattr__(self, "T_range", (lo, hi))
-        object.__setattr__(self, "potts_qs", tuple(int(q) for q in self.potts_qs))
-        if self.samples_per_T % 16:
-            raise ValueError(f"samples_per_T={self.samples_per_T} must be a multiple of 16 (one share per chain)")
-
-    @property
-    def temperatures(self) -> np.ndarray:
-        """The sweep's grid, float64 (n_T,), evenly spaced over T_range."""
-        return np.linspace(*self.T_range, self.n_T)
+        object.__setattr__(self, "name", preset_name(self.name))
 
     @classmethod
-    def get(cls, name: str) -> "Preset":
-        """The preset called ``name`` ('smoke', 'laptop' or 'paper')."""
-        return cls(name=preset_name(name), **_TABLE[preset_name(name)])
+    def get(cls, name: str):
+        """The row called ``name`` ('smoke', 'laptop' or 'paper'; blanks and case ignored)."""
+        name = preset_name(name)
+        if not cls.ROWS:
+            raise TypeError(f"{cls.__name__} has no ROWS; declare ROWS = {{'smoke': {{...}}, 'laptop': {{...}}, 'paper': {{...}}}}")
+        row = cls.ROWS[name]
+        fields = {f.name for f in dataclasses.fields(cls) if f.init and f.name != "name"}
+        missing, unknown = sorted(fields - set(row)), sorted(set(row) - fields)
+        if missing or unknown:
+            fixes = ([f"add {', '.join(missing)}"] if missing else []) + ([f"remove {', '.join(unknown)}"] if unknown else [])
+            raise TypeError(f"{cls.__name__}.ROWS[{name!r}] does not match its fields: {'; '.join(fixes)}")
+        return cls(name=name, **row)
 
     @classmethod
-    def from_env(cls) -> "Preset":
-        """The preset named by ``$LATTICELAB_PRESET`` (default 'laptop')."""
+    def from_env(cls):
+        """The row named by ``$LATTICELAB_PRESET`` (default 'laptop')."""
         return cls.get(preset_name())
 
     @classmethod
-    def smoke(cls) -> "Preset":
+    def smoke(cls):
+        """The CI row: seconds per notebook."""
         return cls.get("smoke")
 
     @classmethod
-    def laptop(cls) -> "Preset":
+    def laptop(cls):
+        """The default row: minutes on a 2-core CPU."""
         return cls.get("laptop")
 
     @classmethod
-    def paper(cls) -> "Preset":
+    def paper(cls):
+        """The published sizes, for one GPU."""
         return cls.get("paper")
 
+    @classmethod
+    def reasons(cls) -> dict:
+        """{field name: its one-line reason} for every field, in declaration order.
 
-_TABLE = {
-    "smoke": dict(
-        sizes=(8, 16), T_range=(1.5, 3.3), n_T=11, samples_per_T=256, viewer_L=32,
-        anneal_L=16, anneal_sweeps=40, hysteresis_L=16, hysteresis_T=1.5, hysteresis_h=1.0, hysteresis_sweeps=5,
-        slowing_L=16, slowing_chains=8, slowing_sweeps=300, potts_qs=(2, 3, 4), potts_L=12, potts_n_T=9,
-        potts_samples=128, glass_L=8, glass_instances=64, glass_chains=8, glass_sweeps=50,
-        train_L=16, train_samples=64, train_epochs=5,
-    ),
-    "laptop": dict(
-        sizes=(8, 16, 32), T_range=(1.5, 3.3), n_T=19, samples_per_T=1024, viewer_L=128,
-        anneal_L=48, anneal_sweeps=100, hysteresis_L=32, hysteresis_T=1.8, hysteresis_h=1.0, hysteresis_sweeps=10,
-        slowing_L=32, slowing_chains=16, slowing_sweeps=1000, potts_qs=(2, 3, 4), potts_L=24, potts_n_T=15,
-        potts_samples=512, glass_L=16, glass_instances=256, glass_chains=16, glass_sweeps=100,
-        train_L=16, train_samples=256, train_epochs=15,
-    ),
-    "paper": dict(
-        sizes=(16, 32, 64, 128), T_range=(1.5, 3.3), n_T=37, samples_per_T=4096, viewer_L=256,
-        anneal_L=128, anneal_sweeps=200, hysteresis_L=64, hysteresis_T=1.8, hysteresis_h=1.0, hysteresis_sweeps=20,
-        slowing_L=64, slowing_chains=32, slowing_sweeps=4000, potts_qs=(2, 3, 4), potts_L=64, potts_n_T=25,
-        potts_samples=2048, glass_L=32, glass_instances=1024, glass_chains=32, glass_sweeps=400,
-        train_L=32, train_samples=1024, train_epochs=40,
-    ),
-}
+        Raises TypeError naming the fields declared without ``knob(why)``.
+        """
+        out = {f.name: f.metadata.get("why") for f in dataclasses.fields(cls)}
+        bare = [k for k, why in out.items() if not isinstance(why, str) or not why.strip() or "\n" in why]
+        if bare:
+            raise TypeError(
+                f"{cls.__name__} fields {', '.join(bare)} have no one-line reason; "
+                "declare each as `name: type = knob('why it is there')`"
+            )
+        return out
