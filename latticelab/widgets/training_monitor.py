@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 
+from .._atomic import write_atomic
 from . import _live, _plots
 
 
@@ -62,18 +63,8 @@ def bucket_means(values, max_points: int = 400):
 
 def write_history(path, history: dict, **extra):
     """Write ``history`` (and ``extra`` keys) as JSON atomically: readers never see a half-written file."""
-    path = os.fspath(path)
     payload = {**{k: list(v) for k, v in history.items()}, **extra}
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".history-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, allow_nan=True)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, json.dumps(payload, allow_nan=True).encode("utf-8"))
 
 
 def read_history(path) -> dict:
