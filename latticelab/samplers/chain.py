@@ -96,7 +96,9 @@ class Chain:
 
     @h.setter
     def h(self, value):
-        self._h = _fields(self.system, value, self._T.size)
+        h = _fields(self.system, value, self._T.size)
+        self.update.check(self.system, self.backend.name, h)
+        self._h = h
         self._update_params()
 
     @property

@@ -34,8 +34,11 @@ class LearnedMetropolis(Update):
     @classmethod
     def check(cls, system, backend_name, h):
         super().check(system, backend_name, h)
-        if np.any(h != 0):
-            raise ValueError("the learned energy carries its own field: run algorithm='learned_metropolis' with h=None")
+        if np.any(h != system.h):
+            raise ValueError(
+                "the energy model fixes the field: algorithm='learned_metropolis' runs at the system's own h "
+                f"({system.h}); leave h=None"
+            )
 
     def set_params(self, beta, h):
         self._beta = beta
