@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 
+from ..samplers.samples import at_point, per_point
 from .spec import DatasetSpec
 
 LABELS = ("point", "T_index", "h_index", "T", "h", "beta", "energy", "magnetization", "ordered")
@@ -23,7 +24,8 @@ def _first_appearance(values: np.ndarray) -> tuple:
 class Dataset:
     """Configurations and measurements at every grid point of a ``DatasetSpec``.
 
-    configs:       int8 (n_points, n_samples, L, L); +-1 for Ising/EA, 0..q-1 for Potts
+    configs:       ``system.state_dtype`` (n_points, n_samples, *system.state_shape); int8 +-1 for
+                   Ising/EA, int8 0..q-1 for Potts
     energy:        float64 (n_points, n_samples), energy per spin
     magnetization: float64 (n_points, n_samples), per spin (signed; Potts order parameter)
     T, h:          float64 (n_points,), the temperature and field of each point
@@ -36,12 +38,12 @@ class Dataset:
     """
 
     spec: DatasetSpec
-    configs: np.ndarray
-    energy: np.ndarray
-    magnetization: np.ndarray
-    T: np.ndarray
-    h: np.ndarray
-    tau: np.ndarray
+    configs: np.ndarray = per_point()
+    energy: np.ndarray = per_point()
+    magnetization: np.ndarray = per_point()
+    T: np.ndarray = per_point()
+    h: np.ndarray = per_point()
+    tau: np.ndarray = per_point()
     burn_in: int
     thin: int
     n_chains: int
@@ -50,7 +52,7 @@ class Dataset:
     key: str
     created: str = None
     path: object = None
-    indices: np.ndarray = None
+    indices: np.ndarray = per_point(default=None)
 
     def __post_init__(self):
         n_points, n_samples = self.configs.shape[:2]
@@ -143,8 +145,8 @@ class Dataset:
         return (self.T < tc).astype(np.int64)
 
     def flat_configs(self) -> np.ndarray:
-        """int8 (n_points * n_samples, L, L), point-major (a view when possible)."""
-        return self.configs.reshape(-1, self.L, self.L)
+        """(n_points * n_samples, *state_shape), point-major (a view when possible)."""
+        return self.configs.reshape(-1, *self.configs.shape[2:])
 
     # --- subsets ---------------------------------------------------------------------------------
 
@@ -164,17 +166,7 @@ class Dataset:
 
     def at(self, i: int) -> "Dataset":
         """Grid point ``i`` alone (n_points = 1)."""
-        sl = slice(i, i + 1)
-        return dataclasses.replace(
-            self,
-            configs=self.configs[sl],
-            energy=self.energy[sl],
-            magnetization=self.magnetization[sl],
-            T=self.T[sl],
-            h=self.h[sl],
-            tau=self.tau[sl],
-            indices=self.indices[sl],
-        )
+        return at_point(self, i)
 
     def to_samples(self):
         """The same data as an ``ll.Samples`` (for the stats and observables layers)."""

@@ -2,15 +2,33 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 
 import numpy as np
+
+
+def per_point(**kwargs):
+    """A dataclass field whose leading axis runs over the grid points (temperatures); ``at_point`` slices it."""
+    return dataclasses.field(metadata={"per_point": True}, **kwargs)
+
+
+def at_point(obj, i: int):
+    """A copy of the dataclass ``obj`` with every ``per_point`` field cut to point ``i`` (leading length 1).
+
+    ``i`` may be negative, as for a list; IndexError when it is out of range.
+    """
+    names = [f.name for f in dataclasses.fields(obj) if f.metadata.get("per_point")]
+    n_points = len(getattr(obj, names[0]))
+    i = range(n_points)[operator.index(i)]
+    return dataclasses.replace(obj, **{name: getattr(obj, name)[i : i + 1] for name in names})
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Samples:
     """Equilibrium samples at one or more temperatures (and fields).
 
-    configs:       int8 (n_T, n_samples, L, L); +-1 for Ising/EA, 0..q-1 for Potts
+    configs:       ``system.state_dtype`` (n_T, n_samples, *system.state_shape); int8 +-1 for Ising/EA,
+                   int8 0..q-1 for Potts
     energy:        float64 (n_T, n_samples), energy per spin
     magnetization: float64 (n_T, n_samples), per spin (signed for Ising/EA, Potts order parameter)
     T:             float64 (n_T,)
@@ -24,18 +42,18 @@ class Samples:
     """
 
     system: object
-    configs: np.ndarray
-    energy: np.ndarray
-    magnetization: np.ndarray
-    T: np.ndarray
-    h: np.ndarray
+    configs: np.ndarray = per_point()
+    energy: np.ndarray = per_point()
+    magnetization: np.ndarray = per_point()
+    T: np.ndarray = per_point()
+    h: np.ndarray = per_point()
     algorithm: str
     backend: str
     seed: int
     burn_in: int
     thin: int
     n_chains: int
-    tau: np.ndarray
+    tau: np.ndarray = per_point()
 
     @property
     def n_T(self) -> int:
@@ -59,16 +77,7 @@ class Samples:
 
     def at(self, i: int) -> "Samples":
         """The samples of temperature index ``i`` alone (n_T = 1)."""
-        sl = slice(i, i + 1)
-        return dataclasses.replace(
-            self,
-            configs=self.configs[sl],
-            energy=self.energy[sl],
-            magnetization=self.magnetization[sl],
-            T=self.T[sl],
-            h=self.h[sl],
-            tau=self.tau[sl],
-        )
+        return at_point(self, i)
 
     def __repr__(self):
         return (
