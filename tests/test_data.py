@@ -24,6 +24,7 @@ from latticelab.data import (
     split_indices,
     train_val_split,
 )
+from latticelab import _atomic
 from latticelab.data import generation, store
 from latticelab.samplers.samples import Samples
 
@@ -108,7 +109,7 @@ def test_pack_rejects_bad_values():
 # --- spec and key ----------------------------------------------------------------------------------
 
 def test_spec_validation_messages():
-    with pytest.raises(ValueError, match="needs an Ising system"):
+    with pytest.raises(ValueError, match="needs a system with a field"):
         DatasetSpec(ll.Potts(4, 3), T=[1.0], n_samples=5, h=[0.1])
     with pytest.raises(ValueError, match="same length as T"):
         DatasetSpec(ll.Ising(4), T=[1.0, 2.0], n_samples=5, h=[0.1], points=True)
@@ -259,7 +260,7 @@ def test_shape_mismatch_with_valid_checksum_is_rejected(tmp_path, calls):
 
 
 def _temp_name(path, pid, host=None):
-    return path.parent / f".{path.name}.{host or store._host()}.{pid}.abc123{store.TEMP_SUFFIX}"
+    return path.parent / f".{path.name}.{host or _atomic.host_tag()}.{pid}.abc123{store.TEMP_SUFFIX}"
 
 
 def test_leftover_temp_files_are_ignored_and_cleaned(tmp_path, calls):
@@ -292,7 +293,7 @@ def _interrupting_writer(monkeypatch):
         f.flush()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "_write_chunks", write_some_then_interrupt)
+    monkeypatch.setattr(_atomic, "_write_chunks", write_some_then_interrupt)
 
 
 def test_interrupted_write_leaves_no_valid_looking_entry(tmp_path, calls, monkeypatch):

@@ -59,7 +59,7 @@ def load(spec: DatasetSpec, cache_dir=None):
 def save(dataset: Dataset, cache_dir=None) -> Path:
     """Write ``dataset`` as the cache entry of its spec (atomically); returns the path."""
     spec = dataset.spec
-    shape = (spec.n_points, spec.n_samples, spec.system.L, spec.system.L)
+    shape = spec.configs_shape
     whole = np.broadcast_to(np.arange(spec.n_samples), shape[:2])
     if dataset.key != spec.key() or dataset.configs.shape != shape or not np.array_equal(dataset.indices, whole):
         raise ValueError("only a whole generated Dataset can be cached, not a split or subset of one")
@@ -69,7 +69,7 @@ def save(dataset: Dataset, cache_dir=None) -> Path:
         "key": spec.key(),
         "spec": spec.params(),
         "created": dataset.created,
-        "configs": {"shape": list(dataset.configs.shape), "dtype": "int8", "codec": codec.to_json()},
+        "configs": {"shape": list(dataset.configs.shape), "dtype": codec.dtype, "codec": codec.to_json()},
         "burn_in": int(dataset.burn_in),
         "thin": int(dataset.thin),
         "n_chains": int(dataset.n_chains),
@@ -89,14 +89,14 @@ def save(dataset: Dataset, cache_dir=None) -> Path:
 
 def _from_entry(spec: DatasetSpec, path: Path, meta: dict, arrays: dict) -> Dataset:
     """Check a decoded entry against ``spec`` and build the Dataset (CorruptEntry on any mismatch)."""
-    shape = (spec.n_points, spec.n_samples, spec.system.L, spec.system.L)
+    shape = spec.configs_shape
     try:
         if meta.get("format_version") != FORMAT_VERSION or meta.get("spec") != spec.params():
             raise ValueError("metadata does not describe this spec")
-        if tuple(meta["configs"]["shape"]) != shape or meta["configs"]["dtype"] != "int8":
+        if tuple(meta["configs"]["shape"]) != shape:
             raise ValueError(f"configs shape {meta['configs']['shape']} differs from the expected {shape}")
         codec = Codec.from_json(meta["configs"]["codec"])
-        if codec != codec_for(spec.system):
+        if codec != codec_for(spec.system) or meta["configs"]["dtype"] != codec.dtype:
             raise ValueError(f"codec {codec} is not the one for {spec.system!r}")
         configs = codec.decode(arrays["configs"], shape)
         out = {}
@@ -118,16 +118,18 @@ def _from_entry(spec: DatasetSpec, path: Path, meta: dict, arrays: dict) -> Data
 
 def _from_samples(spec: DatasetSpec, samples) -> Dataset:
     """Wrap what ``ll.sample`` returned, checking it is what the spec asked for."""
-    shape = (spec.n_points, spec.n_samples, spec.system.L, spec.system.L)
+    shape = spec.configs_shape
     configs = np.asarray(samples.configs)
-    if configs.shape != shape:
-        raise RuntimeError(f"the sampler returned configs of shape {configs.shape}, expected {shape}")
+    if configs.shape != shape or configs.dtype != spec.system.state_dtype:
+        raise RuntimeError(
+            f"the sampler returned configs {configs.dtype} {configs.shape}, expected {spec.system.state_dtype} {shape}"
+        )
     if not (np.allclose(samples.T, spec.point_T(), rtol=1e-12, atol=0) and np.allclose(samples.h, spec.point_h(), rtol=1e-12, atol=1e-15)):
         raise RuntimeError("the sampler returned a different (T, h) grid than the spec asked for")
     created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     return Dataset(
         spec=spec,
-        configs=configs.astype(np.int8, copy=False),
+        configs=configs,
         energy=np.asarray(samples.energy, dtype=np.float64),
         magnetization=np.asarray(samples.magnetization, dtype=np.float64),
         T=spec.point_T(),

@@ -14,7 +14,20 @@ from ..samplers.chain import ALGORITHMS, STARTS
 from ..systems import check_system
 
 #: Bumped whenever the on-disk layout or the meaning of a key changes; part of every key.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+def library_version() -> str:
+    """``latticelab.__version__``, read at call time; part of every key.
+
+    Samples depend on the systems, the lattice, the random streams and the kernels, not only on
+    samplers/, so the key names the whole library's version: a release that fixes any of them
+    (and so bumps the version) stops older entries from being reused. A separate sampler-only
+    counter would miss fixes outside samplers/; the model cache keys on the same version.
+    """
+    from .. import __version__
+
+    return str(__version__)
 
 
 def _float_tuple(values, name: str, *, positive: bool) -> tuple:
@@ -48,10 +61,10 @@ def _canonical(x):
 class DatasetSpec:
     """A labelled sample set: ``n_samples`` decorrelated configurations at each grid point.
 
-    system:    ll.Ising, ll.Potts or ll.EdwardsAnderson
+    system:    any ``LatticeSystem`` (ll.Ising, ll.Potts, ll.EdwardsAnderson, ...)
     T:         temperatures, float (n_T,)
     n_samples: configurations per grid point
-    h:         Ising only: fields (n_h,). With ``points=False`` the data cover the product
+    h:         systems with a field (``has_field``) only: fields (n_h,). With ``points=False`` the data cover the product
                grid T x h (T-major: point ``i * n_h + j`` is (T[i], h[j])); with
                ``points=True`` T and h have equal length and point i is (T[i], h[i]).
                None: every point uses ``system.h``.
@@ -88,8 +101,8 @@ class DatasetSpec:
         if self.h is not None:
             if not self.system.has_field:
                 raise ValueError(
-                    f"a field grid h needs an Ising system; {type(self.system).__name__} has no field. "
-                    "Drop h=..., or use ll.Ising(L=...)"
+                    f"a field grid h needs a system with a field (such as ll.Ising); {type(self.system).__name__} "
+                    "has none. Drop h=..., or use ll.Ising(L=...)"
                 )
             object.__setattr__(self, "h", _float_tuple(self.h, "h", positive=False))
         if self.points:
@@ -131,6 +144,11 @@ class DatasetSpec:
             return len(self.T)
         return len(self.T) * len(self.h)
 
+    @property
+    def configs_shape(self) -> tuple:
+        """Shape of the generated configurations: (n_points, n_samples, *system.state_shape)."""
+        return (self.n_points, self.n_samples, *self.system.state_shape)
+
     def point_T(self) -> np.ndarray:
         """float64 (n_points,): the temperature of every grid point."""
         T = np.asarray(self.T, dtype=np.float64)
@@ -152,6 +170,7 @@ class DatasetSpec:
         return _canonical(
             {
                 "format_version": FORMAT_VERSION,
+                "library_version": library_version(),
                 "system": self.system.params(),
                 "T": self.T,
                 "h": self.h,
@@ -176,5 +195,4 @@ class DatasetSpec:
 
     def filename(self) -> str:
         """The cache file name: a readable prefix plus the full key."""
-        p = self.system.params()
-        return f"{str(p.get('system', 'system')).lower()}-L{self.system.L}-{self.key()}.lld"
+        return f"{self.system.name or 'system'}-L{self.system.L}-{self.key()}.lld"

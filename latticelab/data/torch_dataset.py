@@ -3,8 +3,9 @@
 Each item is ``(config, target)`` (just ``config`` when ``target=None``):
 
 - config: ``dtype`` tensor with a channel axis, (1, L, L) — ready for Conv2d; use
-  ``x.flatten(1)`` on a batch for an MLP. Spins are +-1; Potts states are 0..q-1 as
-  floats, or one-hot (q, L, L) with ``one_hot=True``.
+  ``x.flatten(1)`` on a batch for an MLP. Spins are +-1; states (``site_kind='state'``, e.g.
+  Potts) are 0..n_states-1 as floats, or one-hot (n_states, L, L) with ``one_hot=True``. A
+  state that already has a leading axis, (C, L, L), is used as it is (C channels).
 - target: any ``Dataset.labels`` kind. Index-like kinds ('T_index', 'h_index', 'point',
   'ordered') are int64 scalars (for cross-entropy); the others ('T', 'h', 'beta',
   'energy', 'magnetization') are ``dtype`` scalars.
@@ -51,14 +52,18 @@ class TorchDataset(_TorchBase):
         if split is not None:
             dataset = train_val_split(dataset, split_fraction, split_seed)[0 if split == "train" else 1]
         self.n_states = dataset.system.n_states
-        if one_hot and dataset.system.params().get("system") != "Potts":
-            raise ValueError("one_hot=True is for Potts states; spin systems are already +-1")
+        if one_hot and dataset.system.site_kind != "state":
+            raise ValueError(
+                f"one_hot=True is for systems of discrete states (site_kind 'state', e.g. Potts); "
+                f"{type(dataset.system).__name__} has site_kind {dataset.system.site_kind!r}"
+            )
         self.dataset = dataset
         self.target = target
         self.transform = transform
         self.dtype = dtype
         self.one_hot = bool(one_hot)
-        self._configs = torch.from_numpy(dataset.flat_configs().copy())  # int8 (n, L, L)
+        self._configs = torch.from_numpy(dataset.flat_configs().copy())  # state_dtype (n, *state_shape)
+        self._site_dims = len(dataset.configs.shape) - 2  # 2 for (L, L) states
         if target is None:
             self._targets = None
         else:
@@ -69,11 +74,11 @@ class TorchDataset(_TorchBase):
         return self._configs.shape[0]
 
     def _features(self, configs: torch.Tensor) -> torch.Tensor:
-        """int8 (..., L, L) -> dtype (..., C, L, L) with C = 1, or q when one-hot."""
+        """(..., L, L) -> dtype (..., C, L, L) with C = 1, or n_states when one-hot; (..., C, L, L) states stay."""
         if self.one_hot:
-            x = torch.nn.functional.one_hot(configs.to(torch.int64), self.n_states)  # (..., L, L, q)
-            return x.movedim(-1, -3).to(self.dtype)
-        return configs.unsqueeze(-3).to(self.dtype)
+            x = torch.nn.functional.one_hot(configs.to(torch.int64), self.n_states)  # (..., *state_shape, q)
+            return x.movedim(-1, -1 - self._site_dims).to(self.dtype)
+        return (configs.unsqueeze(-3) if self._site_dims == 2 else configs).to(self.dtype)
 
     def __getitem__(self, i):
         x = self._features(self._configs[i])
