@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _atomic
-from .._atomic import TEMP_SUFFIX
+from .._atomic import TEMP_SUFFIX  # noqa: F401  (the suffix of the cache's temp files, for callers of this module)
 
 MAGIC = b"LLDSET\r\n"
 _DIGEST = 32

@@ -6,7 +6,6 @@ import stat
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 
 import numpy as np
@@ -88,20 +87,18 @@ _SLOW_WRITER = """
 
 
 def _kill_mid_write(cache_dir, seed, mode):
-    """Start a writer, SIGKILL it once its temp file holds part of the entry; returns that temp file."""
+    """Start a writer, SIGKILL it once it has written part of the entry; returns the temp files it left."""
     child = _run_python(_SLOW_WRITER, cache_dir, seed, mode, stdout=subprocess.PIPE, text=True)
     try:
         lines = [child.stdout.readline() for _ in range(3)]  # magic, header length and header written
         assert all(line.startswith("wrote") for line in lines), lines
-        temps = list(cache_dir.glob(".*" + _atomic.TEMP_SUFFIX))
-        assert len(temps) == 1 and temps[0].stat().st_size > 0
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.kill()
         child.wait(10)
         child.stdout.close()
     assert child.returncode == -signal.SIGKILL
-    return temps[0]
+    return list(cache_dir.glob(".*" + _atomic.TEMP_SUFFIX))
 
 
 @pytest.mark.parametrize("before", ["no entry", "a valid entry"])
@@ -111,16 +108,17 @@ def test_writer_killed_mid_write_never_leaves_a_corrupt_entry(tmp_path, calls, b
     if before == "a valid entry":
         old = generate(spec, cache_dir=tmp_path, progress=False)
         old_bytes = final.read_bytes()
-    temp = _kill_mid_write(tmp_path, SPEC["seed"], "generate" if before == "no entry" else "overwrite")
-    assert temp.exists()  # the dead writer's partial file is left ...
+    temps = _kill_mid_write(tmp_path, SPEC["seed"], "generate" if before == "no entry" else "overwrite")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # ... and never read: no CacheWarning, no corrupt load
+        warnings.simplefilter("error")  # nothing corrupt is there to load: no CacheWarning
         loaded = load(spec, tmp_path)
     if before == "no entry":
         assert not final.exists() and loaded is None
     else:
         assert final.read_bytes() == old_bytes
         np.testing.assert_array_equal(loaded.configs, old.configs)
+    assert len(temps) == 1 and temps[0].stat().st_size > 0  # the partial file is the dead writer's temp file
+    temp = temps[0]
     n = calls["n"]
     ds = generate(spec, cache_dir=tmp_path, progress=False)  # regenerates (or reuses the valid entry)
     assert calls["n"] == n + (before == "no entry")
