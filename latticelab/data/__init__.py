@@ -5,8 +5,9 @@
     loader = DataLoader(ll.data.TorchDataset(train, target="T_index"), batch_size=100)
 
 Entries live in ``$LATTICELAB_CACHE`` (default ``~/.cache/latticelab/datasets``), keyed
-by a sha256 of every parameter that affects the samples, bit-packed, checksummed and
-written atomically. ``TorchDataset`` is imported lazily (torch only when used).
+by a sha256 of every parameter that affects the samples (the latticelab version and the
+file format's included), stored as the system's codec says (bit-packed spins and states, raw
+numbers for any other state), checksummed and written atomically. ``TorchDataset`` is imported lazily (torch only when used).
 """
 from .dataset import LABELS, Dataset
 from .generation import CacheWarning, cache_path, generate, load, resolve_cache_dir, save
