@@ -4,7 +4,9 @@ All systems live on a periodic L x L square lattice and derive from ``LatticeSys
 interface the rest of latticelab asks (it never branches on a system's type): the dtype and shape
 of a configuration, hot and cold starts, energy and local energy change, order parameter, the
 random global symmetry moves, how its sites are stored (``site_kind``) and drawn (``palette``),
-which Metropolis kernel updates it and whether Wolff clusters can.
+which Metropolis kernel updates it and whether Wolff clusters can, and the energy as tables of
+site codes (``site_values``, ``bond_energies``, ``site_energies``, ``symmetries``,
+``order_parameter``) from which ``latticelab.exact`` enumerates and builds transfer matrices.
 
 Configurations are arrays ``(..., *state_shape)`` (numpy or torch) of ``state_dtype``: +-1 spins
 for Ising and Edwards-Anderson, states 0..q-1 for Potts. ``energy`` and ``magnetization`` return
@@ -16,6 +18,7 @@ from __future__ import annotations
 import colorsys
 import dataclasses
 import hashlib
+import itertools
 import math
 
 import numpy as np
@@ -81,6 +84,18 @@ def _site_values(x, sites):
     return x[b, i, j], nbrs, (i, j)
 
 
+def _readonly(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+def _uniform_bonds(L: int, pair) -> tuple:
+    """(horizontal, vertical) read-only float64 (L, L, n, n) views of one pair table ``pair`` (n, n)."""
+    pair = np.array(pair, dtype=np.float64)
+    return np.broadcast_to(pair, (L, L, *pair.shape)), np.broadcast_to(pair, (L, L, *pair.shape))
+
+
 class LatticeSystem:
     """What every lattice system provides. Subclasses are frozen dataclasses with at least ``L``.
 
@@ -90,6 +105,8 @@ class LatticeSystem:
                        and encoded for the viewer
       metropolis_rule: the name of the checkerboard Metropolis kernel that updates it
       has_field:       True where a field h enters the energy (and may vary per temperature)
+      translation_invariant: True where every site and every bond of one direction has the same energy
+                       table (default False)
     """
 
     name = ""
@@ -160,6 +177,50 @@ class LatticeSystem:
         takes the value ``new[b]``; ``h`` (scalar or (B,)) overrides the field."""
         raise NotImplementedError
 
+    # -- energy tables (what latticelab.exact enumerates and builds transfer matrices from) -----------
+    # A site holds one of n = n_states codes 0..n-1; ``site_values()[code]`` is what a configuration stores.
+    # The total energy of a configuration with codes c is
+    #   E = sum_ij horizontal[i, j, c_ij, c_i(j+1)] + vertical[i, j, c_ij, c_(i+1)j] + site[c_ij]
+    # (indices mod L; every site bonds to its right and down neighbour, so L = 2 counts each pair twice).
+
+    @property
+    def translation_invariant(self) -> bool:
+        """True where every site, and every bond of one direction, has the same energy table
+        (then lattice translations and reflections are symmetries too)."""
+        return False
+
+    def site_values(self) -> np.ndarray:
+        """``state_dtype`` (n_states,): the value a configuration holds for each site code
+        (spins [-1, +1]; states 0..n_states-1)."""
+        if self.site_kind == "spin":
+            return np.array([-1, 1], dtype=self.state_dtype)
+        return np.arange(self.n_states, dtype=self.state_dtype)
+
+    def bond_energies(self) -> tuple:
+        """(horizontal, vertical), each float64 (L, L, n_states, n_states), read-only: the energy of the bond
+        (i, j)-(i, (j+1) % L), respectively (i, j)-((i+1) % L, j), when its sites hold codes (a, b)."""
+        raise NotImplementedError(f"{type(self).__name__} does not provide bond_energies()")
+
+    def site_energies(self) -> np.ndarray:
+        """float64 (n_states,): the energy of one site holding each code, apart from its bonds (the field term)."""
+        return np.zeros(self.n_states)
+
+    def symmetries(self) -> np.ndarray:
+        """int64 (k, n_states), identity first: permutations p of the site codes that leave every bond and
+        site energy invariant (code a -> p[a]). Only the identity unless a system declares more."""
+        return np.arange(self.n_states, dtype=np.int64)[None, :]
+
+    def order_parameter(self, counts) -> np.ndarray:
+        """Order parameter per spin, float64 (...), of configurations with ``counts`` float (..., n_states)
+        sites holding each code; what ``magnetization`` returns (by default the mean site value: the signed
+        mean spin)."""
+        counts = np.asarray(counts, dtype=np.float64)
+        return counts @ self.site_values().astype(np.float64) / self.N
+
+    def resized(self, L: int):
+        """A system of the same kind and couplings at size ``L`` x ``L``."""
+        return dataclasses.replace(self, L=L)
+
     # -- clusters ----------------------------------------------------------------------
     @property
     def clusterable(self) -> bool:
@@ -196,6 +257,7 @@ class Ising(LatticeSystem):
     label = "Ising"
     metropolis_rule = "ising"
     has_field = True
+    translation_invariant = True
 
     def __post_init__(self):
         object.__setattr__(self, "L", check_size(self.L))
@@ -236,6 +298,19 @@ class Ising(LatticeSystem):
         self.check_configs(configs)
         return _site_sum(_float(configs)) / self.N
 
+    def bond_energies(self) -> tuple:
+        """Both directions -J s t: float64 (L, L, 2, 2), read-only."""
+        s = self.site_values().astype(np.float64)
+        return _uniform_bonds(self.L, -self.J * np.outer(s, s))
+
+    def site_energies(self) -> np.ndarray:
+        """-h s: float64 (2,)."""
+        return -self.h * self.site_values().astype(np.float64)
+
+    def symmetries(self) -> np.ndarray:
+        """The identity, and the global spin flip at h = 0: int64 (1 or 2, 2)."""
+        return np.array([[0, 1], [1, 0]] if self.h == 0.0 else [[0, 1]], dtype=np.int64)
+
     @property
     def clusterable(self) -> bool:
         return self.J > 0
@@ -262,6 +337,7 @@ class Potts(LatticeSystem):
     label = "Potts"
     site_kind = "state"
     metropolis_rule = "potts"
+    translation_invariant = True
 
     def __post_init__(self):
         object.__setattr__(self, "L", check_size(self.L))
@@ -315,6 +391,23 @@ class Potts(LatticeSystem):
         if not self.clusterable:
             super().bond_probability(beta)
         return -np.expm1(-self.J * np.asarray(beta, dtype=np.float64))
+
+    def bond_energies(self) -> tuple:
+        """Both directions -J delta(a, b): float64 (L, L, q, q), read-only."""
+        return _uniform_bonds(self.L, -self.J * np.eye(self.q))
+
+    def symmetries(self) -> np.ndarray:
+        """int64 (k, q): all q! state permutations for q <= 4; above, the q cyclic shifts (a subgroup that
+        keeps the list short)."""
+        q = self.q
+        if q <= 4:
+            return np.array(list(itertools.permutations(range(q))), dtype=np.int64)
+        return ((np.arange(q)[None, :] + np.arange(q)[:, None]) % q).astype(np.int64)
+
+    def order_parameter(self, counts) -> np.ndarray:
+        """(q max_a n_a / N - 1) / (q - 1) from ``counts`` float (..., q): float64 (...)."""
+        top = np.asarray(counts, dtype=np.float64).max(axis=-1)
+        return (self.q * top / self.N - 1.0) / (self.q - 1.0)
 
     def palette(self) -> tuple:
         return potts_palette(self.q)
@@ -392,6 +485,27 @@ class EdwardsAnderson(LatticeSystem):
         """Signed magnetization per spin, shape (...)."""
         self.check_configs(configs)
         return _site_sum(_float(configs)) / self.N
+
+    def bond_energies(self) -> tuple:
+        """-Jh[i, j] s t and -Jv[i, j] s t: float64 (L, L, 2, 2) each, read-only."""
+        s = self.site_values().astype(np.float64)
+        st = np.outer(s, s)
+        return _readonly(-self.Jh[:, :, None, None] * st, -self.Jv[:, :, None, None] * st)
+
+    def symmetries(self) -> np.ndarray:
+        """The identity and the global spin flip: int64 (2, 2)."""
+        return np.array([[0, 1], [1, 0]], dtype=np.int64)
+
+    def resized(self, L: int):
+        """This instance at its own L; at another L, fresh couplings drawn from ``seed``."""
+        if L == self.L:
+            return self
+        if self.seed is None:
+            raise ValueError(
+                "an EdwardsAnderson system needs a seed to draw couplings for another L; "
+                "pass EdwardsAnderson(L, seed=0), or build EdwardsAnderson(L, Jh=..., Jv=...) of the new size"
+            )
+        return EdwardsAnderson(L=L, seed=self.seed)
 
     def palette(self) -> tuple:
         return ("#1b9e77", "#d95f02")  # its own colours: the glass's order is not ferromagnetic

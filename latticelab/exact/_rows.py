@@ -1,34 +1,34 @@
 """Row decomposition of a periodic L x L system, shared by enumeration and transfer matrices.
 
-A configuration is a sequence of L rows; each row is one of n_rows = q^L row states,
-numbered with site 0 as the most significant base-q digit. The energy splits exactly into
+A configuration is a sequence of L rows; each row is one of n_rows = q^L row states
+(q = system.n_states site codes), numbered with site 0 as the most significant base-q digit.
+The energy splits exactly into
 
     E = sum_i intra[i, r_i] + sum_i sum_j bond[i, j, s_ij, s_(i+1)j],
 
-horizontal bonds and field inside each row plus vertical bonds between row i and row
-(i+1) % L, with the same bond counting as the systems (every site bonds to its right and
-down neighbour, so L = 2 counts each pair twice). This code is deliberately independent
-of ``system.energy``: it is what the samplers and systems are tested against.
-Ising and Edwards-Anderson states 0, 1 are the spins +1, -1.
+horizontal bonds and site energies inside each row plus vertical bonds between row i and
+row (i+1) % L, with the same bond counting as the systems (every site bonds to its right and
+down neighbour, so L = 2 counts each pair twice). Everything is built from the system's
+energy tables (``bond_energies``, ``site_energies``, ``symmetries``), never from
+``system.energy``: the exact results test the systems' energies as well as the samplers.
 """
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import numpy as np
 
-from ..systems import EdwardsAnderson, Ising, Potts, check_system
+from ..systems import check_system
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RowModel:
     """Row-resolved energy terms of one system.
 
-    states: int8 (n_rows, L) site states of every row state.
-    intra: float64 (L, n_rows) energy of row i in each row state (its horizontal bonds and field).
-    bond: float64 (L, L, q, q) energy of the vertical bond (i, j)-((i+1) % L, j) in states (s, t).
-    site_perms: int (n_perm, q) permutations of the q site states that leave every term invariant.
+    states: int8 (n_rows, L) site codes of every row state.
+    intra: float64 (L, n_rows) energy of row i in each row state (its horizontal bonds and site energies).
+    bond: float64 (L, L, q, q) energy of the vertical bond (i, j)-((i+1) % L, j) in codes (s, t).
+    site_perms: int (n_perm, q) permutations of the q site codes that leave every term invariant.
     translation_invariant: every row and column alike (column shifts and reflections are symmetries).
     """
 
@@ -67,32 +67,32 @@ def _horizontal(states, pair_energy):
     return np.stack([sum(pair_energy[i, j][states[:, j], right[:, j]] for j in range(L)) for i in range(L)])
 
 
-def row_model(system) -> RowModel:
-    """The ``RowModel`` of an Ising, Potts or EdwardsAnderson system."""
-    check_system(system)
-    L = system.L
-    if isinstance(system, Potts):
-        q = system.q
-        delta = np.eye(q)
-        pair = np.broadcast_to(-system.J * delta, (L, L, q, q))
-        states = row_states(q, L)
-        if q <= 4:  # all colour permutations; for larger q the cyclic shifts (a subgroup) suffice
-            perms = np.array(list(itertools.permutations(range(q))))
-        else:
-            perms = (np.arange(q)[None, :] + np.arange(q)[:, None]) % q
-        return RowModel(q, L, states, _horizontal(states, pair), np.array(pair), perms, True)
+def _table(system, name: str, value, shape) -> np.ndarray:
+    value = np.asarray(value, dtype=np.float64)
+    if value.shape != shape:
+        raise ValueError(f"{type(system).__name__}.{name} must have shape {shape} for L = {system.L} and "
+                         f"{system.n_states} site codes, got {value.shape}")
+    return value
 
-    spin = np.array([1.0, -1.0])
-    ss = np.outer(spin, spin)  # (2, 2): s * t
-    states = row_states(2, L)
-    identity, flip = [0, 1], [1, 0]
-    if isinstance(system, Ising):
-        pair = np.broadcast_to(-system.J * ss, (L, L, 2, 2))
-        intra = _horizontal(states, pair) - system.h * spin[states].sum(axis=1)[None, :]
-        perms = np.array([identity, flip] if system.h == 0.0 else [identity])
-        return RowModel(2, L, states, intra, np.array(pair), perms, True)
-    if isinstance(system, EdwardsAnderson):
-        horizontal = -system.Jh[:, :, None, None] * ss
-        vertical = -system.Jv[:, :, None, None] * ss
-        return RowModel(2, L, states, _horizontal(states, horizontal), vertical, np.array([identity, flip]), False)
-    raise TypeError(f"no row model for {type(system).__name__}")  # pragma: no cover
+
+def _symmetries(system, q: int) -> np.ndarray:
+    perms = np.asarray(system.symmetries())
+    if perms.ndim != 2 or perms.shape[1] != q or not (np.sort(perms, axis=1) == np.arange(q)).all():
+        raise ValueError(f"{type(system).__name__}.symmetries() must be permutations of the {q} site codes, "
+                         f"int (k, {q}); got shape {perms.shape}")
+    return perms.astype(np.int64)
+
+
+def row_model(system) -> RowModel:
+    """The ``RowModel`` of any lattice system, from its energy tables."""
+    check_system(system)
+    L, q = system.L, system.n_states
+    horizontal, vertical = system.bond_energies()
+    horizontal = _table(system, "bond_energies()[0]", horizontal, (L, L, q, q))
+    vertical = _table(system, "bond_energies()[1]", vertical, (L, L, q, q))
+    site = _table(system, "site_energies()", system.site_energies(), (q,))
+    states = row_states(q, L)
+    intra = _horizontal(states, horizontal)
+    if site.any():
+        intra = intra + site[states].sum(axis=1)[None, :]
+    return RowModel(q, L, states, intra, vertical, _symmetries(system, q), bool(system.translation_invariant))

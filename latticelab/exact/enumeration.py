@@ -1,10 +1,12 @@
 """Exact thermal averages of tiny lattices by visiting every configuration.
 
-Ising and Potts configurations are reduced once to a density of states over integer
-(bond sum, order) pairs, cached per (L, q) and independent of J and h, so any number of
-temperatures, couplings and fields costs nothing extra. Edwards-Anderson energies are
-floats; its configurations are streamed at every call (2^16 at L = 4 take milliseconds,
-2^25 at L = 5 a few seconds per handful of temperatures).
+Any lattice system is enumerated from its energy tables (``row_model``): every configuration
+is one level, with the order parameter from the number of sites holding each code
+(2^16 configurations at L = 4 take milliseconds, 2^25 at L = 5 a few seconds per handful of
+temperatures). A system whose ``name`` is in ``FAST_LEVELS`` is reduced instead to a density
+of states over integer (bond sum, order) pairs, cached per size and independent of its
+couplings and field, so any number of temperatures, couplings and fields costs nothing extra:
+Ising (2^25 states) and Potts (3^16) are registered.
 """
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from . import _args
 from ._rows import row_model
 from ._sequences import sequence_sums
 from ._thermal import thermal_averages
-from ..systems import EdwardsAnderson, Ising, Potts, check_system
+from ..systems import Ising, Potts, check_system
 
 MAX_CONFIGS = 2**26
 _CODE_BINS = 2**22  # largest Potts (bond, count-code) histogram; beyond it the slower max() path
+_ORDER_TABLE = 2**20  # largest order-parameter lookup table of the row path; beyond it, per configuration
 
 
 def _readonly(*arrays):
@@ -42,9 +45,10 @@ def _ising_dos(L: int):
 
     bonds = sum_<ij> s_i s_j, M = sum_i s_i; E = -J bonds - h M.
     """
-    model, bonds, inter = _unit_terms(Ising(L))
+    unit = Ising(L)
+    model, bonds, inter = _unit_terms(unit)
     N = L * L
-    spins = 1 - 2 * model.states.astype(np.int64)  # (n, L)
+    spins = unit.site_values().astype(np.int64)[model.states]  # (n, L)
     mag = np.broadcast_to(spins.sum(axis=1)[None, :, None], bonds.shape)
     intra = np.concatenate([bonds, mag], axis=2).astype(np.int16)
     counts = np.zeros((4 * N + 1) * (2 * N + 1), dtype=np.int64)
@@ -93,41 +97,67 @@ def _merge(same, top, count, N):
     return nz // (N + 1), nz % (N + 1), merged[nz]
 
 
+def _ising_levels(system):
+    bonds, mag, count = _ising_dos(system.L)
+    return [(-system.J * bonds - system.h * mag, mag / system.N, np.log(count))]
+
+
+def _potts_levels(system):
+    same, top, count = _potts_dos(system.L, system.q)
+    q = system.q
+    return [(-system.J * same, (q * top / system.N - 1.0) / (q - 1.0), np.log(count))]
+
+
+#: Density-of-states paths by ``system.name``: system -> iterable of levels (as ``_levels``).
+FAST_LEVELS = {"ising": _ising_levels, "potts": _potts_levels}
+
+
+def _row_levels(system):
+    """Every configuration as one level, from the system's energy tables (any lattice system).
+
+    The order parameter is a function of the number of sites holding each code; those counts are carried
+    as one base-(N+1) number and the order parameter looked up per count vector where that table is small.
+    """
+    model = row_model(system)
+    L, N, n = system.L, system.N, system.n_states
+    per_code = np.stack([(model.states == a).sum(axis=1) for a in range(n - 1)], axis=1)  # (n_rows, n - 1)
+    inter = np.stack([model.inter(i) for i in range(L)])
+    if (N + 1) ** (n - 1) <= _ORDER_TABLE:
+        radix = (N + 1) ** np.arange(n - 1)
+        digits = np.arange((N + 1) ** (n - 1))[:, None] // radix % (N + 1)  # every count vector of codes 0..n-2
+        counts = np.concatenate([digits, N - digits.sum(axis=1, keepdims=True)], axis=1).astype(np.float64)
+        table = np.where(counts[:, -1] >= 0, system.order_parameter(counts), np.nan)
+        features = (per_code @ radix)[:, None]
+    else:
+        table, features = None, per_code
+    intra = np.concatenate([model.intra[:, :, None], np.broadcast_to(features, (L, *features.shape))], axis=2)
+    for chunk in sequence_sums(intra, inter):
+        if table is not None:
+            order = table[chunk[:, 1].astype(np.int64)]
+        else:
+            counts = np.empty((len(chunk), n))
+            counts[:, :-1] = chunk[:, 1:]
+            counts[:, -1] = N - counts[:, :-1].sum(axis=1)
+            order = system.order_parameter(counts)
+        yield chunk[:, 0], order, np.zeros(len(chunk))
+
+
 def _levels(system):
     """Iterable of (E float64 (m,), order per spin float64 (m,), ln multiplicity float64 (m,))."""
-    N = system.N
-    if isinstance(system, Ising):
-        bonds, mag, count = _ising_dos(system.L)
-        return [(-system.J * bonds - system.h * mag, mag / N, np.log(count))]
-    if isinstance(system, Potts):
-        same, top, count = _potts_dos(system.L, system.q)
-        q = system.q
-        return [(-system.J * same, (q * top / N - 1.0) / (q - 1.0), np.log(count))]
-    if isinstance(system, EdwardsAnderson):
-        return _ea_levels(system)
-    raise TypeError(f"enumerate does not handle {type(system).__name__}")  # pragma: no cover
-
-
-def _ea_levels(system):
-    model = row_model(system)
-    L, N = system.L, system.N
-    mag = (1.0 - 2.0 * model.states).sum(axis=1)
-    intra = np.stack([model.intra, np.broadcast_to(mag, model.intra.shape)], axis=2)
-    inter = np.stack([model.inter(i) for i in range(L)])
-    for chunk in sequence_sums(intra, inter):
-        yield chunk[:, 0], chunk[:, 1] / N, np.zeros(len(chunk))
+    return FAST_LEVELS.get(system.name, _row_levels)(system)
 
 
 def enumerate(system, T) -> dict:
     """Exact thermal averages of ``system`` at temperature(s) ``T`` by visiting all q^N configurations.
 
-    system: Ising (any J, h), Potts (any q, J) or EdwardsAnderson, with q^N <= 2^26
-        (Ising L <= 5, Potts q = 3 L <= 4; use ``transfer_matrix`` beyond).
+    system: any lattice system (Ising with any J and h, Potts with any q and J, EdwardsAnderson, ...)
+        with q^N <= 2^26 configurations, q = system.n_states (Ising L <= 5, Potts q = 3 L <= 4;
+        use ``transfer_matrix`` beyond).
     T: scalar or array of temperatures > 0.
     Returns a dict of floats (scalar T) or float64 arrays of T's shape:
         log_z (ln Z), energy (<e>, e = E/N), energy2 (<e^2>), specific_heat (beta^2 var(E)/N),
-        magnetization (<m>, signed for Ising/EA; the order parameter (q max_a n_a/N - 1)/(q - 1)
-        for Potts), abs_magnetization (<|m|>), m2 (<m^2>), m4 (<m^4>),
+        magnetization (<m> of the system's ``order_parameter``: signed for Ising/EA,
+        (q max_a n_a/N - 1)/(q - 1) for Potts), abs_magnetization (<|m|>), m2 (<m^2>), m4 (<m^4>),
         susceptibility (beta N (<m^2> - <|m|>^2)), binder (1 - <m^4>/(3 <m^2>^2)).
     """
     check_system(system)

@@ -161,8 +161,9 @@ def _log_z_derivatives(model, beta: float, reps, sizes):
 def transfer_matrix(system, T) -> dict:
     """Exact ln Z, energy and specific heat of ``system`` on the periodic L x L lattice.
 
-    system: Ising (any J, h), Potts or EdwardsAnderson with q^L <= 4096 row states
-        (Ising L <= 12, Potts q = 3 L <= 7, q = 4 L <= 6).
+    system: any lattice system (Ising with any J and h, Potts, EdwardsAnderson, ...) with
+        q^L <= 4096 row states, q = system.n_states (Ising L <= 12, Potts q = 3 L <= 7, q = 4 L <= 6);
+        its ``symmetries`` and ``translation_invariant`` shrink the set of starting states.
     T: scalar or array of temperatures > 0.
     Returns a dict of floats (scalar T) or float64 arrays of T's shape: log_z (ln Z),
     free_energy (-T ln Z / N), energy (<E>/N), specific_heat (beta^2 var(E) / N).
