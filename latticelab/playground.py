@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from .presets import PresetConfig, knob
-from .samplers.sample import DEFAULT_CHAINS
+from .samplers import DEFAULT_CHAINS
 
 
 def _sizes(values, name):

@@ -11,7 +11,7 @@ import latticelab.papers
 from latticelab import playground
 from latticelab.playground import PlaygroundConfig
 from latticelab.presets import ENV_VAR, PRESET_NAMES, PresetConfig, knob, preset_name
-from latticelab.samplers.sample import DEFAULT_CHAINS
+from latticelab.samplers import DEFAULT_CHAINS
 
 
 def _all_configs():
