@@ -254,13 +254,13 @@ def test_shape_mismatch_with_valid_checksum_is_rejected(tmp_path, calls):
     meta, arrays = store.read(ds.path, spec.key())
     meta = {k: v for k, v in meta.items() if k not in ("sections", "payload_nbytes", "payload_sha256")}
     meta["configs"] = dict(meta["configs"], shape=[3, 9, 4, 4])  # re-signed, but inconsistent with the spec
-    store.write_atomic(ds.path, store.encode(meta, dict(arrays)))
+    _atomic.write_atomic(ds.path, store.encode(meta, dict(arrays)))
     with pytest.warns(CacheWarning, match="shape"):
         assert load(spec, tmp_path) is None
 
 
 def _temp_name(path, pid, host=None):
-    return path.parent / f".{path.name}.{host or _atomic.host_tag()}.{pid}.abc123{store.TEMP_SUFFIX}"
+    return path.parent / f".{path.name}.{host or _atomic.host_tag()}.{pid}.abc123{_atomic.TEMP_SUFFIX}"
 
 
 def test_leftover_temp_files_are_ignored_and_cleaned(tmp_path, calls):

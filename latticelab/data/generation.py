@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import _atomic
 from . import store
 from .dataset import Dataset
 from .packing import Codec, codec_for
@@ -84,7 +85,7 @@ def save(dataset: Dataset, cache_dir=None) -> Path:
         "h": np.asarray(dataset.h, dtype="<f8"),
         "tau": np.asarray(dataset.tau, dtype="<f8"),
     }
-    return store.write_atomic(cache_path(spec, cache_dir), store.encode(meta, arrays))
+    return _atomic.write_atomic(cache_path(spec, cache_dir), store.encode(meta, arrays))
 
 
 def _from_entry(spec: DatasetSpec, path: Path, meta: dict, arrays: dict) -> Dataset:

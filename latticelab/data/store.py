@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 from .. import _atomic
-from .._atomic import TEMP_SUFFIX  # noqa: F401  (the suffix of the cache's temp files, for callers of this module)
 
 MAGIC = b"LLDSET\r\n"
 _DIGEST = 32
@@ -127,11 +126,6 @@ def read(path, expected_key: str) -> tuple:
     except OSError as err:
         raise CorruptEntry(f"cannot read it ({err})") from None
     return decode(data, expected_key)
-
-
-def write_atomic(path, chunks) -> Path:
-    """Write ``chunks`` (from ``encode``) to ``path`` via a fsynced temp file and ``os.replace``."""
-    return _atomic.write_atomic(path, chunks)
 
 
 def clean_temp_files(cache_dir) -> list:

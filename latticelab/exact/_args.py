@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate
-from ..lattice import check_size
 
 
 def temperatures(T, name: str = "T"):
@@ -40,11 +39,6 @@ def coupling(J, name: str = "J") -> float:
             f"(for the Ising antiferromagnet on an even L, use {name}={-J}: Z is the same)"
         )
     return J
-
-
-def size(L) -> int:
-    """A lattice size: an int >= 2."""
-    return check_size(L)
 
 
 def states(q) -> int:

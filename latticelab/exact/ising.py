@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..lattice import check_size
 from . import _args, _kaufman, _onsager
 
 
 def _setup(T, J, L):
     T, shape = _args.temperatures(T)
     J = _args.coupling(J)
-    L = None if L is None else _args.size(L)
+    L = None if L is None else check_size(L)
     return T, shape, J, L
 
 

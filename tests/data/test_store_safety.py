@@ -202,7 +202,7 @@ def test_store_and_training_history_share_the_writer(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_atomic, "_write_chunks", interrupted)
-    for write in (lambda: store.write_atomic(tmp_path / "entry.lld", [b"x"]),
+    for write in (lambda: _atomic.write_atomic(tmp_path / "entry.lld", [b"x"]),
                   lambda: write_history(tmp_path / "history.json", {"epoch": [1]})):
         with pytest.raises(KeyboardInterrupt):
             write()
