@@ -43,16 +43,20 @@ def checkerboard(L: int) -> np.ndarray:
     return (i + j) % 2 == 0
 
 
-def check_size(L, *, even: bool = False, what: str = "L") -> int:
-    """Validate a lattice size and return it as int; ``even`` demands an even size."""
+def check_size(L, *, even: bool = False, minimum: int = 2, maximum: int | None = None, what: str = "L") -> int:
+    """Validate a lattice size and return it as int: ``minimum <= L <= maximum``; ``even`` demands an even size."""
     if isinstance(L, bool) or not isinstance(L, (int, np.integer)):
         raise TypeError(f"{what} must be an integer lattice size, got {L!r}; pass e.g. {what}=16")
     L = int(L)
-    if L < 2:
-        raise ValueError(f"{what}={L} is too small: a periodic lattice needs {what} >= 2 (e.g. {what}=16)")
+    minimum = max(2, minimum)
+    if L < minimum:
+        reason = "a periodic lattice needs" if minimum == 2 else "this needs"
+        raise ValueError(f"{what}={L} is too small: {reason} {what} >= {minimum} (e.g. {what}=16)")
+    if maximum is not None and L > maximum:
+        raise ValueError(f"{what}={L} is too large: at most {maximum} here")
     if even and L % 2:
         raise ValueError(
             f"{what}={L} is odd, but a checkerboard update needs an even lattice size: "
-            f"use {what}={L - 1} or {what}={L + 1}, or algorithm='wolff' (Ising/Potts)"
+            f"use {what}={L - 1 if L - 1 >= minimum else L + 1} or {what}={L + 1}, or algorithm='wolff' (Ising/Potts)"
         )
     return L

@@ -12,14 +12,15 @@ import dataclasses
 
 import numpy as np
 
+from .lattice import check_size
 from .presets import PresetConfig, knob
 from .samplers import DEFAULT_CHAINS
 
 
 def _sizes(values, name):
-    sizes = tuple(int(v) for v in values)
-    if not sizes or any(L < 4 or L % 2 for L in sizes):
-        raise ValueError(f"{name} must be even lattice sizes >= 4 (the checkerboard needs even L), got {values!r}")
+    sizes = tuple(check_size(L, even=True, minimum=4, what=name) for L in values)
+    if not sizes:
+        raise ValueError(f"{name} must list at least one even lattice size >= 4, e.g. {name}=(8, 16)")
     return sizes
 
 

@@ -86,7 +86,7 @@ def test_playground_rows_are_frozen_data_and_grow():
 
 def test_playground_validation_messages():
     smoke = PlaygroundConfig.smoke()
-    with pytest.raises(ValueError, match="even lattice sizes"):
+    with pytest.raises(ValueError, match="even lattice size"):
         dataclasses.replace(smoke, sizes=(7,))
     with pytest.raises(ValueError, match="potts_exact_L"):
         dataclasses.replace(smoke, potts_exact_L=5)
