@@ -66,16 +66,39 @@ def test_callbacks_protocol_order_and_partial_callbacks():
 
     only = OnlyEpochs()
     train, _ = loaders(batch=64)
-    hist = fit(torch.nn.Linear(3, 1), train, epochs=2, loss_fn=supervised(F.mse_loss), callbacks=[rec, only], seed=0)
+    model = torch.nn.Linear(3, 1)
+    hist = fit(model, train, epochs=2, loss_fn=supervised(F.mse_loss), callbacks=[rec, only], seed=0)
     kinds = [e[0] for e in rec.events]
     assert kinds == ["begin"] + ["batch"] * 4 + ["epoch"] + ["batch"] * 4 + ["epoch", "end"]
-    assert rec.events[0][1] == {"epochs": 2, "n_batches": 4, "device": "cpu"}
+    assert rec.events[0][1] == {"epochs": 2, "n_batches": 4, "device": "cpu", "model": model}
     assert [e[1:4] for e in rec.events if e[0] == "batch"][:5] == [(0, 0, 4), (0, 1, 4), (0, 2, 4), (0, 3, 4), (1, 0, 4)]
     assert only.epochs == [0, 1]
     assert hist["val_loss"] == []
     # the epoch loss is the batch-size-weighted mean of the batch losses
     first = [e[4] for e in rec.events if e[0] == "batch" and e[1] == 0]
     assert hist["train_loss"][0] == pytest.approx(sum(first) / 4)
+
+
+def test_a_callback_reads_the_weights_without_a_closure():
+    """fit hands the model to its callbacks (info["model"]): a watcher defined apart from the model
+    sees the weights each epoch, and they are the ones being trained."""
+
+    class WeightWatcher:
+        def on_train_begin(self, info):
+            self.model, self.weights = info["model"], []
+
+        def on_epoch_end(self, epoch, history):
+            self.weights.append(self.model.weight.detach().clone())
+
+    watcher = WeightWatcher()
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    start = model.weight.detach().clone()
+    train, _ = loaders()
+    fit(model, train, epochs=3, loss_fn=supervised(F.mse_loss), lr=0.05, callbacks=[watcher], seed=0)
+    assert watcher.model is model and len(watcher.weights) == 3
+    assert torch.equal(watcher.weights[-1], model.weight.detach())
+    assert not torch.equal(watcher.weights[0], start) and not torch.equal(watcher.weights[0], watcher.weights[-1])
 
 
 def test_early_stop_and_train_end_after_errors():

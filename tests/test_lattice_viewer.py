@@ -1,15 +1,26 @@
-"""LatticeViewer without a browser: frames, back-pressure, the live loop, and the knobs reaching the chain."""
+"""LatticeViewer without a browser: frames, back-pressure, the live loop, the knobs reaching the chain,
+what the viewer asks the systems, and the lattice canvas a new view reuses."""
 import asyncio
+import dataclasses
+import os
+import re
+import shutil
 import socket
+import subprocess
+import sys
 import time
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import latticelab as ll
-from latticelab.widgets import LatticeViewer
-from latticelab.widgets import _frames, serve
-from latticelab.widgets._throttle import Throttle
+from latticelab import systems
+from latticelab.systems import potts_palette
+from latticelab.widgets import LatticeCanvasWidget, LatticeViewer
+from latticelab.widgets import _canvas, _frames, _runner, serve
+from latticelab.widgets._throttle import RateLimit, Throttle
 
 
 class Recorder:
@@ -66,9 +77,9 @@ def test_frame_sizes_fit_the_budget():
 def test_kinds_and_palettes():
     assert _frames.frame_kind(ll.Ising(8)) == "bits" and _frames.frame_kind(ll.EdwardsAnderson(8, seed=0)) == "bits"
     assert _frames.frame_kind(ll.Potts(8, 3)) == "u8"
-    assert set(_frames.palette(ll.Ising(8))).isdisjoint(_frames.palette(ll.EdwardsAnderson(8, seed=0)))
+    assert set(ll.Ising(8).palette()).isdisjoint(ll.EdwardsAnderson(8, seed=0).palette())
     for q in range(2, 21):
-        colours = _frames.potts_palette(q)
+        colours = potts_palette(q)
         assert len(colours) == q and len(set(colours)) == q, q
         assert all(len(c) == 7 and c.startswith("#") for c in colours)
     with pytest.raises(ValueError, match="kind"):
@@ -337,3 +348,207 @@ def test_free_port_is_free():
     port = serve.free_port("127.0.0.1", start=30000)
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
+
+
+# -- what the viewer asks the systems ------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Checker(ll.Ising):
+    """A system the widgets have never heard of: Ising physics under another name, label and palette."""
+
+    name = "checker"
+    label = "Checker"
+
+    def palette(self):
+        return ("#000000", "#ffffff")
+
+
+def test_model_menu_comes_from_systems():
+    v, _ = make()
+    assert v.models == [[name, cls.label] for name, cls in systems.SYSTEMS.items()]
+    assert [name for name, _ in v.models] == ["ising", "potts", "ea"]
+
+
+def test_a_new_system_appears_in_the_viewer_without_widget_changes(monkeypatch):
+    monkeypatch.setitem(systems.SYSTEMS, "checker", Checker)
+    v, rec = make(model="checker", T=2.0)
+    assert ["checker", "Checker"] in v.models and type(v.system) is Checker
+    v.step(2)
+    header, data = rec.frames[-1]
+    assert header["kind"] == "bits" and header["palette"] == ["#000000", "#ffffff"]
+    np.testing.assert_array_equal(_frames.decode(data, "bits", 32), v.chain.configs[0, 0])
+    assert header["energy_exact"] is None  # Onsager's result is Ising's, not any system's with spins
+    assert v.has_field and not v.takes_q and all(ok for _, _, ok in v.algorithms)
+    v.model = "potts"
+    assert type(v.system) is ll.Potts
+
+
+def test_frame_kind_and_palette_come_from_the_system():
+    assert _frames.frame_kind(types.SimpleNamespace(site_kind="spin")) == "bits"
+    assert _frames.frame_kind(types.SimpleNamespace(site_kind="state", n_states=5)) == "u8"
+    with pytest.raises(TypeError, match="link"):
+        _frames.frame_kind(types.SimpleNamespace(site_kind="link"))
+    for model, system in [("ising", ll.Ising(32)), ("potts", ll.Potts(32, 5)), ("ea", ll.EdwardsAnderson(32, seed=0))]:
+        v, rec = make(model=model, q=5)
+        v.step(1)
+        header, _ = rec.frames[-1]
+        assert header["palette"] == list(system.palette()) and header["kind"] == _frames.frame_kind(system)
+
+
+def test_menus_follow_the_system_and_the_update_registry():
+    v, _ = make()
+    assert v.algorithms == [["metropolis", "Metropolis", True], ["wolff", "Wolff", True]]
+    assert v.has_field and not v.takes_q
+    v.model = "potts"
+    assert v.takes_q and not v.has_field and v.algorithms[1][2]
+    v.model = "ea"
+    assert not v.takes_q and not v.has_field and v.algorithms == [["metropolis", "Metropolis", True],
+                                                                  ["wolff", "Wolff", False]]
+    assert "ferromagnetic" in _runner.update_error("wolff", ll.EdwardsAnderson(8, seed=0))
+    assert _runner.update_error("wolff", ll.Ising(8, J=-1.0)) and _runner.update_error("metropolis", ll.Ising(8)) is None
+    with pytest.raises(ValueError, match="ferromagnetic"):
+        _runner.Runner("ea", 16, algorithm="wolff")
+
+
+# -- the lattice canvas a new view reuses --------------------------------------------------------
+CANVAS_FUNCTIONS = ("attachFrames", "painter", "decodeInto", "fpsCounter", "sparkline", "latticeCanvas")
+FAKE_CONTROLS = """import { attachFrames, el, latticeCanvas } from "./lattice_canvas.js";
+
+function render({ model, el: host }) {
+  const input = latticeCanvas({ "data-ll": "input" }), output = latticeCanvas({ "data-ll": "output" });
+  host.appendChild(el("div", { class: "fake-view" }, input, output));
+  return attachFrames(model, { canvases: [input, output] });
+}
+
+export default { render };
+"""
+
+
+class FakeReconstructionView(LatticeCanvasWidget):
+    """A third view (an autoencoder's input and reconstruction side by side) on the shared canvas."""
+
+    _controls_js = FAKE_CONTROLS
+    _controls_css = ".fake-view { display: flex; }"
+
+    def _on_hello(self):
+        spins = np.ones((8, 8), np.int8)
+        frame = _frames.encode(spins, "bits")
+        self.push_frame({"kind": "bits", "L": 8, "palette": ["#fff", "#000"]}, [frame, frame])
+
+    def _on_control(self, kind, content):
+        self.controls = getattr(self, "controls", []) + [kind]
+
+
+def test_the_viewer_esm_is_the_canvas_module_then_its_controls():
+    esm = LatticeViewer._esm
+    canvas = _canvas.js_file("lattice_canvas.js")
+    assert esm.startswith(canvas) and "function render" in esm and esm.rstrip().endswith("export default { render };")
+    assert not re.search(r"^\s*import\b", esm, re.M)  # the controls' import line is gone: one module
+    for name in CANVAS_FUNCTIONS:
+        assert re.search(rf"^export function {name}\b", esm, re.M), name
+    assert ".ll-lattice" in LatticeViewer._css and ".ll-viewer" in LatticeViewer._css
+
+
+def test_a_new_view_reuses_the_canvas_module_and_its_back_pressure():
+    esm = FakeReconstructionView._esm
+    assert esm.startswith(_canvas.js_file("lattice_canvas.js")) and FAKE_CONTROLS.split("\n", 1)[1] in esm
+    assert ".ll-lattice" in FakeReconstructionView._css and ".fake-view" in FakeReconstructionView._css
+    view = FakeReconstructionView(max_fps=1000)
+    rec = Recorder(view)
+    assert not view.watched(time.perf_counter())  # nobody looks until a view says hello
+    view._on_view_msg(view, {"type": "hello"}, [])
+    header, buffers = rec.messages[-1]
+    assert header["type"] == "frame" and header["seq"] == 1 and header["sent"] == 1 and len(buffers) == 2
+    now = time.perf_counter()
+    assert view.next_frame(now + 0.01) == 2 and view.next_frame(now + 0.02) is None  # two in flight: dropped
+    view._on_view_msg(view, {"type": "ack", "seq": 2, "fps": 30.0}, [])
+    assert view.stats["acked"] == 2 and view.stats["dropped"] == 1 and view.fps == 30.0
+    view._on_view_msg(view, {"type": "zoom"}, [])
+    assert view.controls == ["zoom"] and view.error == ""
+
+
+def test_controls_must_import_what_the_canvas_exports():
+    with pytest.raises(ValueError, match="does not export drawEverything"):
+        _canvas.canvas_esm('import { drawEverything } from "./lattice_canvas.js";\nexport default {};\n')
+    with pytest.raises(ValueError, match="must import"):
+        _canvas.canvas_esm("export default { render() {} };\n")
+    with pytest.raises(ValueError, match="as they are"):
+        _canvas.canvas_esm('import { el as h } from "./lattice_canvas.js";\nexport default {};\n')
+    assert {"attachFrames", "el", "fmt", "options", "TRACE_POINTS"} <= _canvas.canvas_exports()
+
+
+NODE_CHECK = """
+const mod = await import(process.argv[1]);
+const pal = Uint32Array.from([10, 20, 30, 40, 50]);
+const out = {};
+for (const [kind, L, b64] of JSON.parse(process.argv[2])) {
+  const pix = new Uint32Array(L * L);
+  mod.decodeInto(pix, new Uint8Array(Buffer.from(b64, "base64")), kind, L * L, pal);
+  out[kind] = Array.from(pix);
+}
+if (typeof mod.default.render !== "function") throw new Error("no render");
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to load the ES modules outside a browser")
+def test_composed_modules_load_and_decode_like_python(tmp_path):
+    """The composed ES modules are valid, and the canvas decodes frames as ``_frames.decode`` does."""
+    import base64
+    import json
+
+    rng = np.random.default_rng(0)
+    spins = np.where(rng.random((6, 6)) < 0.5, -1, 1).astype(np.int8)  # 36 sites: a partial last byte
+    states = rng.integers(0, 5, (6, 6)).astype(np.int8)
+    frames = [[k, 6, base64.b64encode(_frames.encode(x, k)).decode()] for k, x in (("bits", spins), ("u8", states))]
+    for name, esm in (("viewer", LatticeViewer._esm), ("fake", FakeReconstructionView._esm)):
+        path = tmp_path / f"{name}.mjs"
+        path.write_text(esm)
+        out = subprocess.run(["node", "--input-type=module", "-e", NODE_CHECK, path.as_uri(), json.dumps(frames)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        got = json.loads(out.stdout)
+        palette = np.array([10, 20, 30, 40, 50])
+        np.testing.assert_array_equal(got["bits"], palette[(spins.ravel() > 0).astype(int)])
+        np.testing.assert_array_equal(got["u8"], palette[states.ravel()])
+
+
+def test_package_data_ships_the_js_files():
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    shipped = re.search(r'"latticelab.widgets"\s*=\s*\[([^\]]*)\]', text).group(1)
+    js = Path(_canvas.__file__).with_name("js")
+    for f in [*js.glob("*.js"), *js.glob("*.css")]:
+        assert any(Path("js", f.name).match(pat.strip(' "')) for pat in shipped.split(",")), f.name
+
+
+# -- process state --------------------------------------------------------------------------------
+def test_importing_the_widgets_leaves_os_environ_unchanged():
+    code = ("import os; before = dict(os.environ)\n"
+            "import latticelab.widgets as w\n"
+            "assert dict(os.environ) == before, 'import latticelab.widgets changed os.environ'\n"
+            "w.LatticeViewer, w.PhaseDiagram, w.TrainingMonitor, w.LatticeCanvasWidget\n"
+            "assert dict(os.environ) == before, 'importing the widget modules changed os.environ'\n")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+
+
+def test_a_live_chain_lets_idle_threads_sleep_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    _runner.Runner("ising", 8)
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    _runner.Runner("ising", 8)
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_one_rate_limiter_in_the_widgets():
+    """Frames (Throttle), plot redraws (PhaseDiagram) and history writes (TrainingMonitor) share RateLimit."""
+    t = Throttle(max_fps=50)
+    assert isinstance(t.rate, RateLimit) and t.rate.interval == pytest.approx(0.02)
+    assert t.offer(1, now=0.0) and not t.ready(0.01) and t.rate.wait(0.01) == pytest.approx(0.01)
+    package = Path(_canvas.__file__).parent
+    limiters = [(f.name, name) for f in package.glob("*.py")
+                for name in re.findall(r"^class (\w*(?:Rate|Throttle|Limit)\w*)", f.read_text(), re.M)]
+    assert sorted(limiters) == [("_throttle.py", "RateLimit"), ("_throttle.py", "Throttle")]
+    uses = {f.name for f in package.glob("*.py") if re.search(r"\bRateLimit\(", f.read_text())}
+    assert {"phase_diagram.py", "training_monitor.py"} <= uses

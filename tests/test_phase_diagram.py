@@ -32,11 +32,30 @@ def test_size_factory():
     ea = size_factory(ll.EdwardsAnderson(L=4, seed=3))(6)
     assert ea.L == 6 and ea.Jh.shape == (6, 6)
     with pytest.raises(ValueError, match="seed"):
-        size_factory(ll.EdwardsAnderson(L=4, Jh=np.ones((4, 4)), Jv=np.ones((4, 4))))
+        size_factory(ll.EdwardsAnderson(L=4, Jh=np.ones((4, 4)), Jv=np.ones((4, 4))))(6)
     f = lambda L: ll.Ising(L=L)  # noqa: E731
     assert size_factory(f) is f
     with pytest.raises(TypeError):
         size_factory("ising")
+
+
+def test_the_sweep_asks_the_system_not_its_type():
+    """Exact curves only where Onsager applies (the Ising ferromagnet at h = 0), whatever else a system
+    shares with Ising; a template takes each L through its own ``resized``."""
+    import dataclasses
+
+    from latticelab.widgets._sweep import onsager_coupling
+
+    @dataclasses.dataclass(frozen=True)
+    class Renamed(ll.Ising):
+        name = "renamed"
+
+    assert onsager_coupling(ll.Ising(L=4, J=0.6)) == 0.6
+    assert onsager_coupling(ll.Ising(L=4, J=-1.0)) is None and onsager_coupling(ll.Ising(L=4, h=0.2)) is None
+    assert onsager_coupling(Renamed(L=4)) is None and onsager_coupling(ll.Potts(L=4, q=2)) is None
+    assert exact_curves(Renamed(L=4), [2.0], [4]) == {}
+    a, b = size_factory(ll.EdwardsAnderson(L=4, seed=3))(6), ll.EdwardsAnderson(L=6, seed=3)
+    np.testing.assert_array_equal(a.Jh, b.Jh) and np.testing.assert_array_equal(a.Jv, b.Jv)
 
 
 def test_exact_curves_and_tc():

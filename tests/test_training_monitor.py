@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from latticelab.nn import fit, supervised
+from latticelab.widgets._throttle import RateLimit
 from latticelab.widgets.training_monitor import (
-    RateLimit,
     TrainingMonitor,
     bucket_means,
     read_history,

@@ -4,13 +4,17 @@ Every model of ``latticelab.nn`` trains through it, and the widgets watch it thr
 (``latticelab.widgets.TrainingMonitor`` is one). A callback is any object with some of these
 methods; missing ones are skipped:
 
-    on_train_begin(info)                          info: {"epochs", "n_batches" (None if unknown), "device"}
+    on_train_begin(info)                          info: {"epochs", "n_batches" (None if unknown), "device",
+                                                  "model" (the module being trained)}
     on_batch_end(epoch, batch, n_batches, loss)   after each optimizer step; loss: float
     on_epoch_end(epoch, history) -> bool | None   after validation; return True to stop training early
     on_train_error(exc)                           when training raised (before on_train_end; exc re-raised)
     on_train_end(history)                         always called, also after an exception
 
 ``epoch`` and ``batch`` count from 0. ``history`` is the dict ``fit`` returns, filled so far.
+A callback that looks at the weights while training (an animator, a filter view) keeps
+``info["model"]`` from ``on_train_begin``; the same object is trained in place, so later hooks see
+its current parameters.
 """
 from __future__ import annotations
 
@@ -137,7 +141,8 @@ def fit(model, train_loader, val_loader=None, *, epochs, loss_fn, optimizer=None
     history = {key: [] for key in HISTORY_KEYS}
     start = time.perf_counter()
     with _seeded(seed):
-        _call(callbacks, "on_train_begin", {"epochs": epochs, "n_batches": n_batches, "device": str(device)})
+        info = {"epochs": epochs, "n_batches": n_batches, "device": str(device), "model": model}
+        _call(callbacks, "on_train_begin", info)
         try:
             for epoch in range(epochs):
                 model.train()

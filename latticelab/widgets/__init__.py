@@ -10,10 +10,14 @@ until a widget is actually touched).
 The app server is the submodule ``latticelab.widgets.serve`` (function ``serve.serve``; also
 ``python -m latticelab.widgets.serve``); it is not re-exported here, so the name stays the module.
 
-To add a component, append one ``_export("Name", ".module")`` line at the end of this file.
+To add a component, append one ``_export("Name", ".module")`` line at the end of this file. A new
+live lattice view (its own controls around the shared lattice canvas) subclasses
+``LatticeCanvasWidget``; see ``latticelab/widgets/_canvas.py``.
+
+Importing this package changes no process state (``os.environ`` included); a live chain sets what
+it needs when it starts (``_runner.prefer_sleeping_threads``).
 """
 import importlib
-import os
 
 __all__ = []
 _LAZY = {}
@@ -37,6 +41,7 @@ def __dir__():
 
 
 _export("LatticeViewer", ".lattice_viewer")
+_export("LatticeCanvasWidget", "._canvas")
 _export("PhaseDiagram", ".phase_diagram")
 _export("TrainingMonitor", ".training_monitor")
 _export("LiveFigure", "._live")
@@ -46,7 +51,3 @@ _export("line_plot", "._plots")
 _export("snapshots", "._plots")
 _export("read_history", ".training_monitor")
 
-# Live widgets run many short parallel sweeps; OpenMP threads that spin between them burn a core the
-# browser and server need (measured: 86% vs 20% of a core at L=512). Sleep instead, unless the user
-# chose; this takes effect only if no parallel numba kernel ran in this process yet.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -74,11 +74,6 @@ class UiPoster:
         else:
             self.loop.call_soon_threadsafe(fn, *args)
 
-    def soon(self, fn, *args):
-        """Run ``fn`` as its own event-loop callback, so messages that arrived meanwhile go first
-        (at once when direct or without a loop)."""
-        self.later(0.0, fn, *args)
-
     def later(self, delay: float, fn, *args):
         """Run ``fn`` on the loop after ``delay`` seconds (at once when direct or without a loop)."""
         if self.loop is None or self.loop.is_closed():

@@ -9,46 +9,67 @@ from __future__ import annotations
 
 import collections
 import functools
+import inspect
 import math
+import os
 import time
 
 import numpy as np
 
 from .. import exact
 from ..samplers import Chain
-from ..systems import EdwardsAnderson, Ising, Potts
+from ..samplers.updates import UPDATES
+from ..systems import SYSTEMS, make_system
 from . import _frames
+from ._sweep import onsager_coupling
 
-MODELS = ("ising", "potts", "ea")
-ALGORITHMS = ("metropolis", "wolff")
+ALGORITHMS = ("metropolis", "wolff")  # the updates the viewer offers; the first one updates every system
 STARTS = ("hot", "cold")
-GLASS_T_RANGE = (0.1, 3.0)
+DEFAULT_T_RANGE = (0.1, 3.0)  # the temperature slider of a system without a known Tc
 
 
-def make_system(model: str, L: int, q: int = 3, seed: int = 0):
-    """The system a viewer shows: 'ising' -> ll.Ising(L), 'potts' -> ll.Potts(L, q), 'ea' -> ll.EdwardsAnderson(L)."""
-    if model == "ising":
-        return Ising(L)
-    if model == "potts":
-        return Potts(L, q)
-    if model == "ea":
-        return EdwardsAnderson(L, seed=seed)
-    raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+def system_for(model: str, L: int, q: int = 3, seed: int = 0):
+    """The system a viewer shows: ``make_system(model, L, q=q, seed=seed)`` (each takes the options it knows)."""
+    if model not in SYSTEMS:
+        raise ValueError(f"model must be one of {tuple(SYSTEMS)}, got {model!r}")
+    return make_system(model, L, q=q, seed=seed)
+
+
+def takes_option(model: str, option: str) -> bool:
+    """True where ``SYSTEMS[model].from_options`` takes ``option`` (e.g. 'q'): the view shows its menu."""
+    return option in inspect.signature(SYSTEMS[model].from_options).parameters
+
+
+def field_systems() -> tuple:
+    """Labels of the systems that have a field h (the h slider acts on them)."""
+    return tuple(cls.label for cls in SYSTEMS.values() if cls.has_field)
+
+
+def update_error(algorithm: str, system, backend: str = "numba") -> str | None:
+    """Why the update ``algorithm`` cannot run ``system`` (the update's own reason), or None if it can."""
+    update = UPDATES[algorithm]
+    backend = update.backends[0] if backend == "auto" else backend
+    try:
+        update.check(system, backend, np.zeros(1))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def t_range(system) -> tuple:
-    """(T_min, T_max) of the temperature slider: 0.2 Tc .. 2.2 Tc, or GLASS_T_RANGE without a Tc."""
+    """(T_min, T_max) of the temperature slider: 0.2 Tc .. 2.2 Tc, or DEFAULT_T_RANGE without a Tc."""
     tc = system.tc
     if tc is None:
-        return GLASS_T_RANGE
+        return DEFAULT_T_RANGE
     return (round(0.2 * tc, 3), round(2.2 * tc, 3))
 
 
 def exact_point(system, T: float, h: float) -> tuple:
-    """(energy, |m|) per spin of the infinite lattice where known (Ising, h = 0), else (None, None)."""
-    if not isinstance(system, Ising) or h != 0.0 or system.J <= 0:
+    """(energy, |m|) per spin of the infinite lattice where known (Ising ferromagnet, h = 0), else (None, None)."""
+    J = onsager_coupling(system)
+    if J is None or h != 0.0:
         return None, None
-    return _onsager(float(T), float(system.J))
+    return _onsager(float(T), J)
 
 
 @functools.lru_cache(maxsize=256)
@@ -56,14 +77,25 @@ def _onsager(T: float, J: float) -> tuple:
     return float(exact.ising_energy_per_spin(T, J=J)), float(exact.ising_magnetization(T, J=J))
 
 
+def prefer_sleeping_threads():
+    """Let idle OpenMP threads sleep in this process, unless the user chose (``OMP_WAIT_POLICY``).
+
+    A live chain runs many short parallel sweeps; OpenMP threads that spin between them burn a core
+    the browser and the server need (measured at L=512: 86% of a core spinning vs 20% sleeping). The
+    OpenMP runtime reads this once, when the first parallel kernel of the process runs, so it is set
+    before a live chain is built (``latticelab serve`` sets it for its kernels too)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 class Runner:
-    """One chain of ``model`` at temperature ``T`` (and field ``h``, Ising only), stepped on demand.
+    """One chain of ``model`` at temperature ``T`` (and field ``h`` where the system has one), stepped on demand.
 
     history: the last ``history`` measurements, each (sweeps, T, h, energy, |m|) per spin.
     """
 
     def __init__(self, model="ising", L=64, *, q=3, T=None, h=0.0, algorithm="metropolis", seed=0,
                  backend="numba", start="hot", history=600):
+        prefer_sleeping_threads()
         self.backend = backend
         self.seed = seed
         self._history = collections.deque(maxlen=int(history))
@@ -75,15 +107,14 @@ class Runner:
     def _build(self, model, L, q, algorithm, T, h, start):
         if algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
-        system = make_system(model, L, q, self.seed)
-        if algorithm == "wolff" and not isinstance(system, (Ising, Potts)):
-            raise ValueError("Wolff cluster updates need a ferromagnet (Ising or Potts); use algorithm='metropolis'")
-        if h != 0.0 and not isinstance(system, Ising):
-            h = 0.0
+        system = system_for(model, L, q, self.seed)
+        why = update_error(algorithm, system, self.backend)
+        if why:
+            raise ValueError(why)
         lo, hi = t_range(system)
         T = float(np.clip(T if T is not None else (system.tc or 1.0), lo, hi))
         self.model, self.q, self.algorithm, self.system = model, q, algorithm, system
-        self.chain = Chain(system, [T], h=h if isinstance(system, Ising) else None, algorithm=algorithm,
+        self.chain = Chain(system, [T], h=h if system.has_field else None, algorithm=algorithm,
                            backend=self.backend, seed=self.seed, start=start)
         self._restarted()
 
@@ -93,15 +124,20 @@ class Runner:
         self._sec_per_sweep = None
         self.record()
 
-    def rebuild(self, *, model=None, L=None, q=None, algorithm=None, start="hot"):
-        """A new chain with the given changes; T is carried over in units of Tc when both models have one."""
+    def rebuild(self, *, model=None, L=None, q=None, algorithm=None, start="hot", fallback=False):
+        """A new chain with the given changes; T is carried over in units of Tc when both models have one.
+
+        ``fallback=True``: an update that cannot run the new system gives way to ``ALGORITHMS[0]``."""
         old = self.system
         model = self.model if model is None else model
         L = old.L if L is None else int(L)
         q = self.q if q is None else int(q)
         algorithm = self.algorithm if algorithm is None else algorithm
         T = self.T
-        new_tc = make_system(model, 4, q, self.seed).tc
+        probe = system_for(model, 4, q, self.seed)
+        if fallback and algorithm in UPDATES and update_error(algorithm, probe, self.backend):
+            algorithm = ALGORITHMS[0]
+        new_tc = probe.tc
         if old.tc and new_tc:
             T = T * new_tc / old.tc
         self._build(model, L, q, algorithm, T, self.h, start)
@@ -125,9 +161,9 @@ class Runner:
 
     @h.setter
     def h(self, value):
-        if not isinstance(self.system, Ising):
+        if not self.system.has_field:
             if float(value) != 0.0:
-                raise ValueError(f"a field acts on the Ising model only, not {type(self.system).__name__}")
+                raise ValueError(f"{self.system.label} has no field h; a field acts on {', '.join(field_systems())}")
             return
         self.chain.h = float(value)
 
@@ -199,7 +235,7 @@ class Runner:
         e_exact, m_exact = exact_point(self.system, measured["T"], measured["h"])
         return {
             "type": "frame", "seq": int(seq), "epoch": self.epoch, "kind": self.kind, "L": self.L,
-            "palette": list(_frames.palette(self.system)), "sweeps": int(self.chain.sweeps), "fresh": bool(fresh),
+            "palette": list(self.system.palette()), "sweeps": int(self.chain.sweeps), "fresh": bool(fresh),
             "T": measured["T"], "h": measured["h"], "energy": measured["energy"], "absm": measured["absm"],
             "energy_exact": e_exact, "absm_exact": m_exact,
         }

@@ -9,23 +9,25 @@ import dataclasses
 import numpy as np
 
 from .. import exact
-from ..systems import EdwardsAnderson, Ising, check_system
+from ..systems import check_system
 
 OBSERVABLES = ("energy", "abs_magnetization", "specific_heat", "susceptibility", "binder")
 
 
+def onsager_coupling(system) -> float | None:
+    """J where ``system`` is the square-lattice Ising ferromagnet at h = 0 (Onsager's and Kaufman's
+    exact results apply), else None. ``Ising.tc`` is None in a field and for J <= 0."""
+    if system.name == "ising" and system.tc is not None:
+        return float(system.J)
+    return None
+
+
 def size_factory(system):
-    """``L -> system``: a callable is used as is; a system instance is a template whose L is replaced
-    (an EdwardsAnderson template draws fresh couplings of the new size from its seed)."""
+    """``L -> system``: a callable is used as is; a system instance is a template that ``resized``
+    gives each L (a spin glass draws fresh couplings of the new size from its seed)."""
     if callable(system) and not hasattr(system, "energy"):
         return system
-    check_system(system)
-    if isinstance(system, EdwardsAnderson):
-        if system.seed is None:
-            raise ValueError("an EdwardsAnderson template needs a seed to draw couplings for each L; "
-                             "pass EdwardsAnderson(L, seed=0) or a callable L -> system")
-        return lambda L: EdwardsAnderson(L=L, seed=system.seed)
-    return lambda L: dataclasses.replace(system, L=L)
+    return check_system(system).resized
 
 
 def chunks(n_L: int, n_T: int, t_batch: int):
@@ -40,9 +42,10 @@ def exact_curves(system, T, sizes) -> dict:
     Ising ferromagnet at h = 0: energy and specific heat for L = infinity (Onsager, key None) and
     for each finite periodic L (Kaufman), and the spontaneous |m| (Onsager). Empty otherwise.
     """
-    if not (isinstance(system, Ising) and system.h == 0 and system.J > 0):
+    J = onsager_coupling(system)
+    if J is None:
         return {}
-    J, T = system.J, np.asarray(T, dtype=np.float64)
+    T = np.asarray(T, dtype=np.float64)
     with np.errstate(all="ignore"):
         out = {
             "energy": {None: exact.ising_energy_per_spin(T, J=J)},

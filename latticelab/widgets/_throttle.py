@@ -1,20 +1,68 @@
-"""Back-pressure for live frames: drop frames the browser has no room for, never queue them.
+"""Rate limits of the live widgets: one ``RateLimit`` (at most one action per interval), and
+``Throttle``, the back-pressure of live frames built on it.
 
-The browser acknowledges every frame it draws (an ack of sequence number s acknowledges every
-frame up to s). The kernel sends a frame only while fewer than ``max_in_flight`` are unacknowledged
-and no sooner than ``1 / max_fps`` after the previous one; a frame it cannot send is dropped (the
-simulation has moved on, a newer frame follows). So the frame rate adapts to the slowest link,
-and the message rate stays below ``max_fps`` (far under Jupyter's iopub limit of 1000/s).
+``RateLimit`` caps how often something happens: a redraw of a plot, a history write, a frame sent.
+Time comes from an injectable ``clock`` or is passed in as ``now`` (seconds), so all of this is
+testable without clocks or browsers.
+
+``Throttle`` drops frames the browser has no room for, never queues them. The browser acknowledges
+every frame it draws (an ack of sequence number s acknowledges every frame up to s). The kernel
+sends a frame only while fewer than ``max_in_flight`` are unacknowledged and no sooner than
+``1 / max_fps`` after the previous one; a frame it cannot send is dropped (the simulation has moved
+on, a newer frame follows). So the frame rate adapts to the slowest link, and the message rate
+stays below ``max_fps`` (far under Jupyter's iopub limit of 1000/s).
 
 A frame not acknowledged within ``ack_timeout`` seconds is presumed lost (a closed or hidden view),
 so a lost ack never wedges the stream; after ``detach_after`` seconds with frames out but no ack at
 all the stream is ``detached``: the owner stops stepping until a view speaks again (``attach``).
 A new stream is detached until a view first says hello (nobody is watching yet).
-Time is passed in (``now``, seconds) so all of this is testable without clocks or browsers.
 """
 from __future__ import annotations
 
 import collections
+import time
+
+
+class RateLimit:
+    """Lets an action through at most once per ``interval`` seconds: ``if rate_limit(): redraw()``.
+
+    The first call passes; ``rate_limit(force=True)`` always passes (and restarts the interval).
+    ``wait()`` says how long until the next action may pass (to schedule it instead of dropping it).
+    ``now`` defaults to ``clock()`` (``time.monotonic``; injectable for tests).
+    """
+
+    def __init__(self, interval: float = 0.25, clock=time.monotonic):
+        if not interval >= 0:
+            raise ValueError(f"interval must be >= 0 seconds, got {interval!r}; e.g. 0.25 for 4 updates/s")
+        self.interval, self.clock, self.last = float(interval), clock, None
+        self.passed = 0
+
+    def wait(self, now: float | None = None) -> float:
+        """Seconds from ``now`` until an action may pass (0.0: it may pass now)."""
+        if self.last is None:
+            return 0.0
+        now = self.clock() if now is None else now
+        return max(0.0, self.last + self.interval - now)
+
+    def ready(self, now: float | None = None) -> bool:
+        """True if an action may pass at ``now`` (nothing is recorded)."""
+        if self.last is None:
+            return True
+        now = self.clock() if now is None else now
+        return now - self.last >= self.interval
+
+    def mark(self, now: float | None = None):
+        """Record that an action passed at ``now`` (the interval restarts)."""
+        self.last = self.clock() if now is None else now
+        self.passed += 1
+
+    def __call__(self, force: bool = False, now: float | None = None) -> bool:
+        """True (and recorded) if the action may pass now or is forced, else False."""
+        now = self.clock() if now is None else now
+        if force or self.ready(now):
+            self.mark(now)
+            return True
+        return False
 
 
 class Throttle:
@@ -30,12 +78,16 @@ class Throttle:
         self.max_fps = float(max_fps)
         self.ack_timeout = float(ack_timeout)
         self.detach_after = float(detach_after)
-        self.sent = self.dropped = self.acked = self.lost = 0
+        self.rate = RateLimit(1.0 / self.max_fps)  # frames sent, forced ones included
+        self.dropped = self.acked = self.lost = 0
         self._in_flight = collections.OrderedDict()  # seq -> time sent
-        self._last_sent = None
         self._silent_since = None  # first frame sent since a view last spoke
         self.attached = False  # has any view spoken yet?
         self.latency = None  # smoothed seconds from send to ack
+
+    @property
+    def sent(self) -> int:
+        return self.rate.passed
 
     @property
     def in_flight(self) -> int:
@@ -52,9 +104,7 @@ class Throttle:
     def ready(self, now: float) -> bool:
         """True if a frame may be sent at time ``now``."""
         self._expire(now)
-        if self._last_sent is not None and now - self._last_sent < 1.0 / self.max_fps:
-            return False
-        return len(self._in_flight) < self.max_in_flight
+        return self.rate.ready(now) and len(self._in_flight) < self.max_in_flight
 
     def offer(self, seq: int, now: float) -> bool:
         """A frame ``seq`` is ready: True (record it as sent) if there is room, else count it dropped."""
@@ -67,8 +117,7 @@ class Throttle:
     def mark_sent(self, seq: int, now: float):
         """Record frame ``seq`` as sent (also for frames forced out past ``ready``)."""
         self._in_flight[seq] = now
-        self._last_sent = now
-        self.sent += 1
+        self.rate.mark(now)
         if self._silent_since is None:
             self._silent_since = now
 

@@ -9,35 +9,39 @@
 How it stays responsive: the chain advances in an asyncio task on the kernel's own event loop,
 in slices of at most ``slice_s`` seconds, yielding between them, so slider and button messages are
 handled while it runs. Each frame is one custom comm message (bit-packed or uint8 bytes, see
-``_frames``) drawn on a canvas; the browser acknowledges what it draws and ``_throttle.Throttle``
-drops frames while two are unacknowledged, so frames are dropped, never queued, and the message rate
-stays <= ``max_fps``. Until a view is displayed, and when no view has answered for a while (closed
+``_frames``) drawn on the lattice canvas (``_canvas``, ``js/lattice_canvas.js``); the browser
+acknowledges what it draws and ``_throttle.Throttle`` drops frames while two are unacknowledged, so
+frames are dropped, never queued, and the message rate stays <= ``max_fps``. The controls are
+``js/lattice_viewer.js``. Until a view is displayed, and when no view has answered for a while (closed
 or hidden), the loop idles: nobody is watching, so no CPU is spent and idle kernels can be culled.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
+from pathlib import Path
 
-import anywidget
 import traitlets
 
-from . import _canvas_js
-from ._runner import ALGORITHMS, MODELS, STARTS, Runner
-from ._throttle import Throttle
+from ..systems import SYSTEMS
+from ._canvas import LatticeCanvasWidget
+from ._runner import ALGORITHMS, STARTS, Runner, takes_option, update_error
 
 SIZES = (16, 32, 64, 128, 256, 512)
 _STRUCTURE = ("model", "L", "q", "algorithm")
+ALGORITHM_LABELS = {"metropolis": "Metropolis", "wolff": "Wolff"}
+_JS = Path(__file__).with_name("js")
 _log = logging.getLogger(__name__)
 
 
-class LatticeViewer(anywidget.AnyWidget):
-    """A live lattice: Ising, Potts or the Edwards-Anderson spin glass; Metropolis or Wolff.
+class LatticeViewer(LatticeCanvasWidget):
+    """A live lattice of any system in ``ll.systems.SYSTEMS`` (Ising, Potts, the Edwards-Anderson spin
+    glass); Metropolis or, where the system allows it, Wolff.
 
-    model: 'ising' | 'potts' | 'ea';  L: even lattice size (the menu offers 16..512);  q: Potts states
-    T, h: temperature and field (h acts on Ising only);  sweeps_per_frame: sweeps between frames
+    model: a ``SYSTEMS`` name ('ising' | 'potts' | 'ea');  L: even lattice size (the menu offers 16..512)
+    q: Potts states;  T, h: temperature and field (h acts on systems with a field: Ising)
+    sweeps_per_frame: sweeps between frames
     playing: run the chain live while a view shows it (Jupyter, Voila); headless, use ``step()``
     seed: chain and disorder seed
     max_fps: frames (and messages) per second at most;  slice_s: longest the loop holds the kernel at once
@@ -45,8 +49,8 @@ class LatticeViewer(anywidget.AnyWidget):
 
     record_hz = 20.0  # energy and |m| measurements per second while playing (trace points)
 
-    _esm = _canvas_js.ESM
-    _css = _canvas_js.CSS
+    _controls_js = _JS / "lattice_viewer.js"
+    _controls_css = _JS / "lattice_viewer.css"
 
     model = traitlets.Unicode("ising").tag(sync=True)
     q = traitlets.Int(3).tag(sync=True)
@@ -62,32 +66,36 @@ class LatticeViewer(anywidget.AnyWidget):
     t_max = traitlets.Float(5.0).tag(sync=True)
     tc = traitlets.Float(None, allow_none=True).tag(sync=True)
     h_max = traitlets.Float(1.0).tag(sync=True)
-    error = traitlets.Unicode("").tag(sync=True)
+    models = traitlets.List().tag(sync=True)  # the model menu: [name, label] of each of SYSTEMS
+    algorithms = traitlets.List().tag(sync=True)  # [name, label, runs the current system]
+    takes_q = traitlets.Bool(False).tag(sync=True)  # the current system takes q (the view shows its menu)
+    has_field = traitlets.Bool(True).tag(sync=True)  # the current system has a field (the view shows h)
 
     def __init__(self, model="ising", L=64, *, q=3, T=None, h=0.0, algorithm="metropolis", sweeps_per_frame=1,
                  playing=False, seed=0, backend="numba", max_fps=60.0, max_in_flight=2, slice_s=0.03, **kwargs):
         self._runner = Runner(model, L, q=q, T=T, h=h, algorithm=algorithm, seed=seed, backend=backend)
-        self._throttle = Throttle(max_in_flight=max_in_flight, max_fps=max_fps)
         self.slice_s = float(slice_s)
-        self.fps = 0.0  # frames per second drawn by the browser (from its acks)
-        self._seq = 0
         self._sent_sweeps = -1  # chain.sweeps of the last frame sent
         self._last_record = 0.0
         self._task = None
         self._quiet = True  # trait observers ignore the initial assignment below
         sizes = sorted(set(SIZES) | {int(L)})
         super().__init__(model=model, L=int(L), q=int(q), algorithm=algorithm, T=self._runner.T, h=self._runner.h,
-                         sweeps_per_frame=sweeps_per_frame, sizes=sizes, **kwargs)
+                         sweeps_per_frame=sweeps_per_frame, sizes=sizes, max_fps=max_fps,
+                         max_in_flight=max_in_flight, **kwargs)
         self._quiet = False
         self._sync_from_runner()
-        self.on_msg(self._on_view_msg)
         self.playing = bool(playing)
+
+    @traitlets.default("models")
+    def _models_menu(self):
+        return [[name, cls.label] for name, cls in SYSTEMS.items()]
 
     # -- validation ----------------------------------------------------------------
     @traitlets.validate("model")
     def _check_model(self, proposal):
-        if proposal.value not in MODELS:
-            raise traitlets.TraitError(f"model must be one of {MODELS}, got {proposal.value!r}")
+        if proposal.value not in SYSTEMS:
+            raise traitlets.TraitError(f"model must be one of {tuple(SYSTEMS)}, got {proposal.value!r}")
         return proposal.value
 
     @traitlets.validate("algorithm")
@@ -126,9 +134,8 @@ class LatticeViewer(anywidget.AnyWidget):
     def _on_structure(self, change):
         if self._quiet:
             return
-        algorithm = "metropolis" if self.model == "ea" else self.algorithm
         try:
-            self._runner.rebuild(model=self.model, L=self.L, q=self.q, algorithm=algorithm)
+            self._runner.rebuild(model=self.model, L=self.L, q=self.q, algorithm=self.algorithm, fallback=True)
         except (ValueError, TypeError) as exc:
             self.error = str(exc)
             return
@@ -170,6 +177,9 @@ class LatticeViewer(anywidget.AnyWidget):
                 self.model, self.L, self.q, self.algorithm = r.model, r.L, r.q, r.algorithm
                 self.t_min, self.t_max = r.t_range
                 self.tc = r.system.tc
+                self.takes_q, self.has_field = takes_option(r.model, "q"), r.system.has_field
+                self.algorithms = [[a, ALGORITHM_LABELS.get(a, a), update_error(a, r.system, r.backend) is None]
+                                   for a in ALGORITHMS]
                 self.T, self.h = r.T, r.h
         finally:
             self._quiet = False
@@ -222,27 +232,19 @@ class LatticeViewer(anywidget.AnyWidget):
 
     @property
     def stats(self) -> dict:
-        """Frame accounting: sent, dropped, acked, lost, in_flight, browser fps, ack latency (s)."""
-        t = self._throttle
-        return {"sent": t.sent, "dropped": t.dropped, "acked": t.acked, "lost": t.lost, "in_flight": t.in_flight,
-                "fps": self.fps, "latency": t.latency, "sweeps": self.chain.sweeps}
+        """Frame accounting: sent, dropped, acked, lost, in_flight, browser fps, ack latency (s), sweeps."""
+        return {**super().stats, "sweeps": self.chain.sweeps}
 
     # -- frames ----------------------------------------------------------------------
-    def _send_frame(self, measured, fresh=True):
+    def _send_frame(self, seq, measured, fresh=True):
         self._sent_sweeps = self.chain.sweeps
-        header = self._runner.header(self._seq, measured, fresh)
-        t = self._throttle
-        header.update(sent=t.sent, dropped=t.dropped, latency_ms=None if t.latency is None else 1e3 * t.latency,
-                      sweep_ms=1e3 * self._runner.sec_per_sweep())
-        # strict JSON: a NaN (no sweep timed yet, no exact value) goes as null, never as a serialization warning
-        header = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in header.items()}
-        self.send(header, buffers=[self._runner.frame()])
+        header = self._runner.header(seq, measured, fresh)
+        header["sweep_ms"] = 1e3 * self._runner.sec_per_sweep()  # NaN (not timed yet) goes as null
+        self.send_frame(header, [self._runner.frame()], seq)
 
     def _push_frame(self, measured=None):
         """Send the current lattice now, past the throttle (after a user action)."""
-        self._seq += 1
-        self._throttle.mark_sent(self._seq, time.perf_counter())
-        self._send_frame(measured or self._runner.record())
+        self._send_frame(self.forced_frame(), measured or self._runner.record())
 
     def _offer_frame(self, now):
         """A frame's worth of sweeps is done: send it if the browser has room, else drop it.
@@ -250,9 +252,9 @@ class LatticeViewer(anywidget.AnyWidget):
         Energy and |m| are measured at most ``record_hz`` times a second (at L=512 a measurement costs
         more than a sweep); frames in between carry the last measurement, marked not fresh."""
         due = now - self._last_record >= 1.0 / self.record_hz
-        if self._throttle.offer(self._seq + 1, now):
-            self._seq += 1
-            self._send_frame(self._runner.record() if due else self._runner.last, fresh=due)
+        seq = self.next_frame(now)
+        if seq is not None:
+            self._send_frame(seq, self._runner.record() if due else self._runner.last, fresh=due)
         elif due:
             self._runner.record()  # the Python-side history keeps its rate while frames are dropped
         if due:
@@ -264,7 +266,7 @@ class LatticeViewer(anywidget.AnyWidget):
         due, left = clock(), 0
         try:
             while self.playing:
-                if self._throttle.detached(clock()):
+                if not self.watched(clock()):
                     await asyncio.sleep(0.1)  # nobody is watching; a view's hello wakes us
                     continue
                 if left <= 0:
@@ -285,25 +287,19 @@ class LatticeViewer(anywidget.AnyWidget):
         finally:
             self._task = None
 
-    def _on_view_msg(self, _widget, content, _buffers):
-        kind = content.get("type") if isinstance(content, dict) else None
-        try:
-            if kind == "ack":
-                now = time.perf_counter()
-                self._throttle.ack(int(content["seq"]), now)
-                self.fps = float(content.get("fps") or 0.0)
-                if self.playing and self.chain.sweeps != self._sent_sweeps and self._throttle.ready(now):
-                    self._offer_frame(now)  # room again: send the newest state now, not at the next tick
-            elif kind == "hello":
-                self._throttle.attach()
-                self._push_frame(self._runner.last)
-            elif kind == "step":
-                self.step()
-            elif kind == "reset":
-                self.reset(content.get("start", "hot"))
-        except Exception as exc:
-            _log.exception("LatticeViewer could not handle %r", kind)
-            self.error = f"{type(exc).__name__}: {exc}"
+    # -- messages from the view ---------------------------------------------------------
+    def _on_ack(self, now):
+        if self.playing and self.chain.sweeps != self._sent_sweeps and self._throttle.ready(now):
+            self._offer_frame(now)  # room again: send the newest state now, not at the next tick
+
+    def _on_hello(self):
+        self._push_frame(self._runner.last)
+
+    def _on_control(self, kind, content):
+        if kind == "step":
+            self.step()
+        elif kind == "reset":
+            self.reset(content.get("start", "hot"))
 
     def __repr__(self):
         return f"LatticeViewer({self._runner.system!r}, T={self.T:.4g}, algorithm={self.algorithm!r}, playing={self.playing})"

@@ -12,7 +12,6 @@ ferromagnet the plots overlay Onsager's infinite lattice (black) and Kaufman's e
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from .. import observables
 from ..samplers import sample
 from . import _live, _plots
 from ._sweep import OBSERVABLES, SweepData, chunks, size_factory
+from ._throttle import RateLimit
 
 LABELS = {"energy": "energy per spin", "abs_magnetization": "order parameter |m|", "specific_heat": "specific heat",
           "susceptibility": "susceptibility", "binder": "Binder cumulant"}
@@ -77,7 +77,7 @@ class PhaseDiagram:
         self.t_batch = t_batch or max(1, -(-len(T) // 3))
         self._thread, self._stop, self._lock = None, threading.Event(), threading.Lock()
         self._post, self._redraw_pending, self._chain = _live.UiPoster(direct=True), False, 0
-        self.redraw_interval, self._last_redraw = 1.0, -1e9  # seconds between redraws while running
+        self.redraw_limit = RateLimit(1.0)  # at most one redraw per second while running
         self.plots = {name: _live_plot(self.data, name, name == "energy") for name in OBSERVABLES}
         self.progress = W.IntProgress(value=0, min=0, max=self.n_chunks, description="sweep", bar_style="info")
         self.status = W.HTML(self._describe())
@@ -141,16 +141,15 @@ class PhaseDiagram:
 
     def _show(self, k):
         self.progress.value = k + 1
-        if not self._redraw_pending:  # requests coalesce; at most one redraw per redraw_interval
+        if not self._redraw_pending:  # requests coalesce into one redraw, when redraw_limit lets it through
             self._redraw_pending = True
-            wait = max(0.0, self._last_redraw + self.redraw_interval - time.monotonic())
-            self._post.later(wait, self._redraw, self._chain)
+            self._post.later(self.redraw_limit.wait(), self._redraw, self._chain)
 
     def _redraw(self, chain, sync: bool = False):
         self._redraw_pending = False
         if chain != self._chain:
             return
-        self._last_redraw = time.monotonic()
+        self.redraw_limit.mark()
         with self._lock:
             for name, plot in self.plots.items():
                 plot.update(**_columns(self.data, name))

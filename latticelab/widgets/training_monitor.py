@@ -22,28 +22,7 @@ import numpy as np
 
 from .._atomic import write_atomic
 from . import _live, _plots
-
-
-class RateLimit:
-    """Lets an action through at most once per ``interval`` seconds: ``if rate_limit(): redraw()``.
-
-    The first call passes; ``rate_limit(force=True)`` always passes (and restarts the interval).
-    ``clock`` is injectable for tests.
-    """
-
-    def __init__(self, interval: float = 0.25, clock=time.monotonic):
-        if not interval >= 0:
-            raise ValueError(f"interval must be >= 0 seconds, got {interval!r}; e.g. 0.25 for 4 updates/s")
-        self.interval, self.clock, self.last = float(interval), clock, None
-        self.passed = 0
-
-    def __call__(self, force: bool = False) -> bool:
-        now = self.clock()
-        if force or self.last is None or now - self.last >= self.interval:
-            self.last = now
-            self.passed += 1
-            return True
-        return False
+from ._throttle import RateLimit
 
 
 def bucket_means(values, max_points: int = 400):

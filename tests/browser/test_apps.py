@@ -12,7 +12,7 @@ from latticelab.widgets._harness import PAGE_ERRORS
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 VIEWER = ".ll-viewer"
 # Text each notebook prints once its last science check ran (pages render progressively)
-DONE = {"index.ipynb": "setup checked", "viewer_demo.ipynb": "exact (L = infinity)",
+DONE = {"index.ipynb": "setup checked", "viewer_demo.ipynb": "exact (Kaufman, L =",
         "ising_playground.ipynb": "the network switches at T"}
 
 
