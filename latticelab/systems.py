@@ -101,6 +101,7 @@ class LatticeSystem:
 
     Class attributes a subclass sets:
       name:            the registry key ('ising'); ``label`` the human name ('Ising')
+      options:         the keyword options ``from_options`` takes from a viewer's menus (e.g. ('q',))
       site_kind:       'spin' (int8 +-1) or 'state' (int8 0..n_states-1): how sites are packed on disk
                        and encoded for the viewer
       metropolis_rule: the name of the checkerboard Metropolis kernel that updates it
@@ -111,6 +112,7 @@ class LatticeSystem:
 
     name = ""
     label = ""
+    options = ()
     site_kind = "spin"
     metropolis_rule = ""
     has_field = False
@@ -136,6 +138,12 @@ class LatticeSystem:
     def cold_below(self):
         """Temperature below which ``start='auto'`` starts ordered (None: always hot)."""
         return self.tc
+
+    @property
+    def onsager_coupling(self):
+        """J where this is the square-lattice Ising ferromagnet at h = 0, so Onsager's and Kaufman's
+        exact results apply; else None."""
+        return None
 
     # -- states -------------------------------------------------------------------------
     def hot(self, rng: np.random.Generator, batch: int) -> np.ndarray:
@@ -273,6 +281,10 @@ class Ising(LatticeSystem):
     def cold_below(self):
         return ising_tc(self.J) if self.J > 0 else None
 
+    @property
+    def onsager_coupling(self):
+        return self.J if self.tc is not None else None
+
     def cold(self, batch: int, h=None) -> np.ndarray:
         """All up, or all down for chains whose field ``h`` (batch,) is negative."""
         x = super().cold(batch)
@@ -335,6 +347,7 @@ class Potts(LatticeSystem):
 
     name = "potts"
     label = "Potts"
+    options = ("q",)
     site_kind = "state"
     metropolis_rule = "potts"
     translation_invariant = True
@@ -435,6 +448,7 @@ class EdwardsAnderson(LatticeSystem):
 
     name = "ea"
     label = "Spin glass"
+    options = ("seed",)
     metropolis_rule = "ea"
 
     def __post_init__(self):

@@ -149,8 +149,6 @@ def test_runner_refuses_sizes_the_lattice_cannot_take(L, match):
         r.rebuild(L=L)
 
 
-@pytest.mark.xfail(strict=True, reason="Runner._build assigns the new system before Chain() refuses the size, so a "
-                   "refused rebuild leaves system (L=5) and chain (L=8) out of step; remove this mark when fixed")
 def test_runner_keeps_a_consistent_state_after_a_refused_rebuild():
     from latticelab.widgets._runner import Runner
 

@@ -376,7 +376,8 @@ def test_a_new_system_appears_in_the_viewer_without_widget_changes(monkeypatch):
     header, data = rec.frames[-1]
     assert header["kind"] == "bits" and header["palette"] == ["#000000", "#ffffff"]
     np.testing.assert_array_equal(_frames.decode(data, "bits", 32), v.chain.configs[0, 0])
-    assert header["energy_exact"] is None  # Onsager's result is Ising's, not any system's with spins
+    # Ising physics under another name: the system says Onsager applies, and the viewer asks it
+    assert header["energy_exact"] == pytest.approx(ll.exact.ising_energy_per_spin(2.0))
     assert v.has_field and not v.takes_q and all(ok for _, _, ok in v.algorithms)
     v.model = "potts"
     assert type(v.system) is ll.Potts

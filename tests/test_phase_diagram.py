@@ -40,8 +40,8 @@ def test_size_factory():
 
 
 def test_the_sweep_asks_the_system_not_its_type():
-    """Exact curves only where Onsager applies (the Ising ferromagnet at h = 0), whatever else a system
-    shares with Ising; a template takes each L through its own ``resized``."""
+    """Exact curves only where the system says Onsager applies (``onsager_coupling``: the Ising ferromagnet
+    at h = 0, also under another name); a template takes each L through its own ``resized``."""
     import dataclasses
 
     from latticelab.widgets._sweep import onsager_coupling
@@ -50,10 +50,15 @@ def test_the_sweep_asks_the_system_not_its_type():
     class Renamed(ll.Ising):
         name = "renamed"
 
+    @dataclasses.dataclass(frozen=True)
+    class Diluted(ll.Ising):  # other physics: it says Onsager does not apply
+        onsager_coupling = None
+
     assert onsager_coupling(ll.Ising(L=4, J=0.6)) == 0.6
     assert onsager_coupling(ll.Ising(L=4, J=-1.0)) is None and onsager_coupling(ll.Ising(L=4, h=0.2)) is None
-    assert onsager_coupling(Renamed(L=4)) is None and onsager_coupling(ll.Potts(L=4, q=2)) is None
-    assert exact_curves(Renamed(L=4), [2.0], [4]) == {}
+    assert onsager_coupling(Renamed(L=4)) == 1.0 and exact_curves(Renamed(L=4), [2.0], [4]) != {}
+    assert onsager_coupling(Diluted(L=4)) is None and onsager_coupling(ll.Potts(L=4, q=2)) is None
+    assert exact_curves(Diluted(L=4), [2.0], [4]) == {} and onsager_coupling(ll.EdwardsAnderson(L=4, seed=0)) is None
     a, b = size_factory(ll.EdwardsAnderson(L=4, seed=3))(6), ll.EdwardsAnderson(L=6, seed=3)
     np.testing.assert_array_equal(a.Jh, b.Jh) and np.testing.assert_array_equal(a.Jv, b.Jv)
 

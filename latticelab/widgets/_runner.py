@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import inspect
 import math
 import os
 import time
@@ -36,8 +35,8 @@ def system_for(model: str, L: int, q: int = 3, seed: int = 0):
 
 
 def takes_option(model: str, option: str) -> bool:
-    """True where ``SYSTEMS[model].from_options`` takes ``option`` (e.g. 'q'): the view shows its menu."""
-    return option in inspect.signature(SYSTEMS[model].from_options).parameters
+    """True where ``SYSTEMS[model]`` takes ``option`` (e.g. 'q') from the viewer: the view shows its menu."""
+    return option in SYSTEMS[model].options
 
 
 def field_systems() -> tuple:
@@ -113,9 +112,9 @@ class Runner:
             raise ValueError(why)
         lo, hi = t_range(system)
         T = float(np.clip(T if T is not None else (system.tc or 1.0), lo, hi))
-        self.model, self.q, self.algorithm, self.system = model, q, algorithm, system
-        self.chain = Chain(system, [T], h=h if system.has_field else None, algorithm=algorithm,
-                           backend=self.backend, seed=self.seed, start=start)
+        chain = Chain(system, [T], h=h if system.has_field else None, algorithm=algorithm,
+                      backend=self.backend, seed=self.seed, start=start)  # may refuse: nothing changed yet
+        self.model, self.q, self.algorithm, self.system, self.chain = model, q, algorithm, system, chain
         self._restarted()
 
     def _restarted(self):

@@ -15,11 +15,8 @@ OBSERVABLES = ("energy", "abs_magnetization", "specific_heat", "susceptibility",
 
 
 def onsager_coupling(system) -> float | None:
-    """J where ``system`` is the square-lattice Ising ferromagnet at h = 0 (Onsager's and Kaufman's
-    exact results apply), else None. ``Ising.tc`` is None in a field and for J <= 0."""
-    if system.name == "ising" and system.tc is not None:
-        return float(system.J)
-    return None
+    """J where Onsager's and Kaufman's exact results apply to ``system`` (``system.onsager_coupling``), else None."""
+    return system.onsager_coupling
 
 
 def size_factory(system):

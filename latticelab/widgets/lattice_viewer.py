@@ -24,11 +24,13 @@ from pathlib import Path
 
 import traitlets
 
+from ..lattice import check_size
 from ..systems import SYSTEMS
 from ._canvas import LatticeCanvasWidget
 from ._runner import ALGORITHMS, STARTS, Runner, takes_option, update_error
 
 SIZES = (16, 32, 64, 128, 256, 512)
+MAX_L = 2048  # the largest L a frame may have (4 MiB of u8 Potts frame)
 _STRUCTURE = ("model", "L", "q", "algorithm")
 ALGORITHM_LABELS = {"metropolis": "Metropolis", "wolff": "Wolff"}
 _JS = Path(__file__).with_name("js")
@@ -106,10 +108,10 @@ class LatticeViewer(LatticeCanvasWidget):
 
     @traitlets.validate("L")
     def _check_L(self, proposal):
-        L = proposal.value
-        if not 4 <= L <= 2048 or L % 2:
-            raise traitlets.TraitError(f"L must be an even lattice size from 4 to 2048 (e.g. 128), got {L}")
-        return L
+        try:
+            return check_size(proposal.value, even=True, minimum=4, maximum=MAX_L)
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"{exc} (the viewer takes even L from 4 to {MAX_L}, e.g. L=128)") from None
 
     @traitlets.validate("q")
     def _check_q(self, proposal):
