@@ -93,7 +93,7 @@ def fake_sample(system, T, n_samples, *, h=None, seed=None, burn_in=None, thin=N
     fields = np.full(T.size, float(system.h)) if h is None else np.asarray(h, dtype=np.float64)
     configs = system.hot(np.random.default_rng(seed), T.size * n_samples).reshape(T.size, n_samples, *system.state_shape)
     return Samples(
-        system=system, configs=configs, energy=np.asarray(system.energy(configs), dtype=np.float64),
+        system=system, configs=configs, energy=np.asarray(system.energy(configs, h=fields[:, None]), dtype=np.float64),
         magnetization=np.asarray(system.magnetization(configs), dtype=np.float64), T=T, h=fields,
         algorithm="metropolis" if algorithm == "auto" else algorithm, backend=str(backend), seed=seed,
         burn_in=7 if burn_in is None else burn_in, thin=3 if thin is None else thin, n_chains=n_chains or 2,

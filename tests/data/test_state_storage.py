@@ -6,20 +6,10 @@ import numpy as np
 import pytest
 
 import latticelab as ll
-from _data_fakes import Clock, LinkField, RealField, fake_sample
+from _data_fakes import Clock, LinkField, RealField
 from latticelab.data import Codec, DatasetSpec, codec_for, generate, generation, load, store
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    counter = {"n": 0}
-
-    def counting(*args, **kwargs):
-        counter["n"] += 1
-        return fake_sample(*args, **kwargs)
-
-    monkeypatch.setattr(generation, "_sample", counting)
-    return counter
 
 
 def test_codec_comes_from_what_the_system_declares():

@@ -14,22 +14,12 @@ import pytest
 import latticelab as ll
 from _data_fakes import fake_sample
 from latticelab import _atomic
-from latticelab.data import DatasetSpec, cache_path, generate, generation, load, spec as spec_module, store
+from latticelab.data import DatasetSpec, cache_path, generate, load, spec as spec_module, store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPEC = dict(T=[1.5, 2.5], n_samples=6, seed=2, backend="numba")
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    counter = {"n": 0}
-
-    def counting(*args, **kwargs):
-        counter["n"] += 1
-        return fake_sample(*args, **kwargs)
-
-    monkeypatch.setattr(generation, "_sample", counting)
-    return counter
 
 
 def _run_python(code: str, *args, **popen):

@@ -26,41 +26,10 @@ from latticelab.data import (
 )
 from latticelab import _atomic
 from latticelab.data import generation, store
-from latticelab.samplers.samples import Samples
+from _data_fakes import fake_sample
 
 
-# --- a fake sampler (deterministic in the seed, same signature as ll.sample) -------------------
 
-def fake_sample(system, T, n_samples, *, burn_in=None, thin=None, algorithm="auto", backend="auto", device=None,
-                seed=None, h=None, n_chains=None, start="auto", symmetrize=True, progress=False):
-    T = np.atleast_1d(np.asarray(T, dtype=np.float64))
-    fields = np.full(T.size, float(system.h)) if h is None else np.asarray(h, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    shape = (T.size, n_samples, system.L, system.L)
-    if isinstance(system, ll.Potts):
-        configs = rng.integers(0, system.q, size=shape).astype(np.int8)
-    else:
-        configs = rng.choice(np.array([-1, 1], np.int8), size=shape)
-    return Samples(
-        system=system, configs=configs, energy=np.asarray(system.energy(configs, h=fields[:, None])),
-        magnetization=np.asarray(system.magnetization(configs)), T=T, h=fields,
-        algorithm="metropolis" if algorithm == "auto" else algorithm, backend=str(backend), seed=seed,
-        burn_in=7 if burn_in is None else burn_in, thin=3 if thin is None else thin,
-        n_chains=n_chains or 4, tau=np.full(T.size, 1.5),
-    )
-
-
-@pytest.fixture
-def calls(monkeypatch):
-    """Route generate() to the fake sampler and count its calls."""
-    counter = {"n": 0}
-
-    def counting(*args, **kwargs):
-        counter["n"] += 1
-        return fake_sample(*args, **kwargs)
-
-    monkeypatch.setattr(generation, "_sample", counting)
-    return counter
 
 
 def small(system=None, **kw):
