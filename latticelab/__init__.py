@@ -8,7 +8,7 @@ from .backend import resolve as resolve_backend
 from .samplers import Chain, Samples, sample
 from .systems import EdwardsAnderson, Ising, Potts
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "Chain",

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from .. import _validate
+from .. import _validate, _version
 from ..backend import BACKENDS, resolve
 from ..samplers.chain import ALGORITHMS, STARTS
 from ..systems import check_system
@@ -18,16 +18,14 @@ FORMAT_VERSION = 2
 
 
 def library_version() -> str:
-    """``latticelab.__version__``, read at call time; part of every key.
+    """``latticelab.__version__`` (from ``latticelab._version``), read at call time; part of every key.
 
     Samples depend on the systems, the lattice, the random streams and the kernels, not only on
     samplers/, so the key names the whole library's version: a release that fixes any of them
     (and so bumps the version) stops older entries from being reused. A separate sampler-only
     counter would miss fixes outside samplers/; the model cache keys on the same version.
     """
-    from .. import __version__
-
-    return str(__version__)
+    return str(_version.__version__)
 
 
 def _float_tuple(values, name: str, *, positive: bool) -> tuple:

@@ -13,7 +13,7 @@ import pytest
 
 import latticelab as ll
 from _data_fakes import fake_sample
-from latticelab import _atomic
+from latticelab import _atomic, _version
 from latticelab.data import DatasetSpec, cache_path, generate, load, spec as spec_module, store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,11 +34,11 @@ def test_entries_of_another_library_or_format_version_are_not_reused(tmp_path, c
     assert spec.params()["library_version"] == ll.__version__
     assert spec.params()["format_version"] == spec_module.FORMAT_VERSION
     current, real_version = spec.key(), ll.__version__
-    monkeypatch.setattr(ll, "__version__", "0.0.1-before-a-sampler-fix")
+    monkeypatch.setattr(_version, "__version__", "0.0.1-before-a-sampler-fix")
     older = spec.key()
     generate(spec, cache_dir=tmp_path, progress=False)  # an entry made by the older library
     assert calls["n"] == 1 and load(spec, tmp_path) is not None
-    monkeypatch.setattr(ll, "__version__", real_version)
+    monkeypatch.setattr(_version, "__version__", real_version)
     assert spec.key() == current != older
     assert load(spec, tmp_path) is None  # the older entry is not this library's
     ds = generate(spec, cache_dir=tmp_path, progress=False)
@@ -54,7 +54,7 @@ def test_entries_of_another_library_or_format_version_are_not_reused(tmp_path, c
 _SLOW_WRITER = """
     import sys, time
     import latticelab as ll
-    from latticelab import _atomic
+    from latticelab import _atomic, _version
     from latticelab.data import DatasetSpec, generate, generation, save
     from _data_fakes import fake_sample
 
