@@ -29,17 +29,13 @@ def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def figure_widget(obj):
-    """A static holoviews object as an ipywidget (``jupyter_bokeh.BokehModel``)."""
+def show(obj):
+    """A static holoviews object as an ipywidget (``jupyter_bokeh.BokehModel``), for notebooks:
+    ``show(hv.Curve(...))`` renders in Lab and Voila."""
     from jupyter_bokeh import BokehModel
 
     load_bokehjs()
     return BokehModel(hv().renderer("bokeh").get_plot(obj).state)
-
-
-def show(obj):
-    """Holoviews object -> ipywidget, for notebooks: ``show(hv.Curve(...))`` renders in Lab and Voila."""
-    return figure_widget(obj)
 
 
 def errorbar_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "", vline=None, logy=False,
@@ -56,7 +52,7 @@ def errorbar_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "",
         parts.append(errorbar_overlay(x, mean, err, str(label), color(i), kdims=(xlabel,), vdim=ylabel))
     if vline is not None:
         parts.append(h.VLine(vline).opts(color="gray", line_dash="dotted"))
-    return figure_widget(h.Overlay(parts).opts(title=title, width=width, height=height, logy=logy,
+    return show(h.Overlay(parts).opts(title=title, width=width, height=height, logy=logy,
                                                legend_position="top_right", xlabel=xlabel, ylabel=ylabel))
 
 
@@ -75,7 +71,7 @@ def line_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "", vli
     for value, kind in ((vline, h.VLine), (hline, h.HLine)):
         if value is not None:
             parts.append(kind(value).opts(color="gray", line_dash="dotted"))
-    return figure_widget(h.Overlay(parts).opts(title=title, width=width, height=height,
+    return show(h.Overlay(parts).opts(title=title, width=width, height=height,
                                                legend_position="top_right", xlabel=xlabel, ylabel=ylabel))
 
 
@@ -89,7 +85,7 @@ def snapshots(configs, titles, size: int = 180):
     images = [h.Image(c[::-1].astype(float), bounds=(0, 0, c.shape[1], c.shape[0])).opts(
         cmap=cmap, title=str(t), width=size, height=size, xaxis=None, yaxis=None, toolbar=None)
         for c, t in zip(configs, titles)]
-    return figure_widget(h.Layout(images).cols(len(images)))
+    return show(h.Layout(images).cols(len(images)))
 
 
 def errorbar_overlay(x, y, err, label: str, color_: str, kdims=("T",), vdim: str = "y", size: int = 5):
