@@ -66,22 +66,6 @@ def test_wolff_reproduces_and_does_not_touch_global_rng():
     assert torch.equal(torch.get_rng_state(), torch_state)
 
 
-def test_results_do_not_depend_on_thread_count():
-    import numba
-
-    def run():
-        return ll.Chain(ll.Ising(16), [2.269], n_chains=4, algorithm="metropolis", seed=9).step(20).configs
-
-    n = numba.get_num_threads()
-    a = run()
-    numba.set_num_threads(1)
-    try:
-        b = run()
-    finally:
-        numba.set_num_threads(n)
-    assert np.array_equal(a, b)
-
-
 @pytest.mark.gpu
 def test_cuda_matches_numba():
     for system in SYSTEMS:
