@@ -1,4 +1,4 @@
-"""``latticelab`` command line: ``serve`` (the apps), ``demo`` (a sweep table), ``bench``."""
+"""``latticelab`` command line: ``serve`` (the apps), ``reproduce`` (a paper, headless), ``demo`` (a sweep table), ``bench``."""
 from __future__ import annotations
 
 import argparse
@@ -35,6 +35,32 @@ def _demo(args):
     print("\nexact energy per spin (Kaufman, L=%d): %s" % (args.L, np.array2string(exact, precision=4)))
 
 
+def _reproduce(argv):
+    """``latticelab reproduce <name> [--preset P] [--out DIR] [paper options]``: run, print the table, write results.json."""
+    from .papers import registry
+
+    names = registry.names()
+    p = argparse.ArgumentParser(prog="latticelab reproduce", description=_reproduce.__doc__)
+    p.add_argument("name", help=f"the paper: {', '.join(names) or 'none yet'}")
+    p.add_argument("--preset", default=None, help="smoke, laptop or paper (default: $LATTICELAB_PRESET, else laptop)")
+    p.add_argument("--out", default=None, help="folder for results.json (default: results/<name>-<preset>)")
+    first, _ = p.parse_known_args(argv)
+    try:
+        module = registry.load(first.name)
+    except ValueError as err:
+        sys.exit(str(err))
+    if hasattr(module, "add_arguments"):
+        module.add_arguments(p)
+    args = p.parse_args(argv)
+    options = {k: v for k, v in vars(args).items() if k not in ("name", "preset", "out")}
+    config = module.Config.get(args.preset) if args.preset else module.Config.from_env()
+    results = module.reproduce(config, progress=True, **options)
+    print(results.table())
+    path = results.write(args.out or Path("results") / f"{first.name}-{config.name}")
+    print(f"wrote {path}")
+    return results
+
+
 def _bench(args):
     scripts = sorted(BENCH_DIR.glob("*.py")) if BENCH_DIR.is_dir() else []
     if not scripts:
@@ -54,6 +80,8 @@ def main(argv=None):
 
     # listed here for the help; its options (--port, --no-browser, --ip, ...) belong to widgets.serve
     sub.add_parser("serve", help="start the Voila apps over notebooks/ (latticelab serve --help)", add_help=False)
+    # its options depend on the paper (latticelab reproduce <name> --help)
+    sub.add_parser("reproduce", help="reproduce a paper headless: print its table, write results.json", add_help=False)
 
     d = sub.add_parser("demo", help="sample an Ising temperature sweep and print a table")
     d.add_argument("--L", type=int, default=16)
@@ -73,6 +101,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["serve"]:
         return _serve(argv[1:])
+    if argv[:1] == ["reproduce"]:
+        return _reproduce(argv[1:])
     args = p.parse_args(argv)
     args.fn(args)
 

@@ -38,12 +38,12 @@ def _float_tuple(values, name: str, *, positive: bool) -> tuple:
     return tuple(float(x) + 0.0 for x in arr)  # + 0.0 turns -0.0 into 0.0
 
 
-def _canonical(x):
+def canonical(x):
     """JSON-ready value with floats as exact reprs (so keys never depend on float formatting)."""
     if isinstance(x, dict):
-        return {str(k): _canonical(v) for k, v in x.items()}
+        return {str(k): canonical(v) for k, v in x.items()}
     if isinstance(x, (list, tuple, np.ndarray)):
-        return [_canonical(v) for v in x]
+        return [canonical(v) for v in x]
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
     if isinstance(x, numbers.Integral):
@@ -165,7 +165,7 @@ class DatasetSpec:
 
     def params(self) -> dict:
         """Canonical JSON-ready dict of every parameter that affects the samples."""
-        return _canonical(
+        return canonical(
             {
                 "format_version": FORMAT_VERSION,
                 "library_version": library_version(),

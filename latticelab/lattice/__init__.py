@@ -1,7 +1,9 @@
 """Periodic L x L square-lattice geometry shared by systems, samplers and tests.
 
 Functions here work on numpy arrays and torch tensors alike: the last two axes of
-``x`` are the lattice rows and columns; any leading axes are batch axes.
+``x`` are the lattice rows and columns; any leading axes are batch axes. Larger pieces of geometry
+live in submodules, one idea each, and load on first use: ``orders`` (unwrapping a lattice into
+a sequence and back) and ``decimation`` (real-space RG maps).
 """
 from __future__ import annotations
 
@@ -60,3 +62,17 @@ def check_size(L, *, even: bool = False, minimum: int = 2, maximum: int | None =
             f"use {what}={L - 1 if L - 1 >= minimum else L + 1} or {what}={L + 1}, or algorithm='wolff' (Ising/Potts)"
         )
     return L
+
+
+_LAZY = {
+    "unwrap": "orders", "rewrap": "orders", "ORDERS": "orders",
+    "decimate": "decimation", "decimation_matrix": "decimation", "majority_block": "decimation",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

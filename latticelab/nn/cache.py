@@ -1,0 +1,67 @@
+"""One cache for trained models: keyed by everything that determines them, written atomically,
+loaded without executing pickles.
+
+    model, history = cached_model({"paper": "dcl", "stage": "gru", "config": {...}, "data": spec.key()},
+                                  build=lambda: AutoregressiveGRU(...), train=lambda m: fit(m, ...))
+
+The key is the sha256 of the canonical JSON of ``key`` plus the library version, so a release that
+changes a model or its training never loads an older file. An entry is ``<key>.pt``: the model's
+``state_dict`` and its training history (a dict of lists/numbers) saved by ``torch.save`` and read
+back with ``torch.load(weights_only=True)`` (tensors and plain containers only; no code runs).
+Re-opening an app after training loads in seconds; training again is ``retrain=True``.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+from .. import _atomic, _version
+from ..data.spec import canonical
+
+
+def default_dir() -> Path:
+    """``$LATTICELAB_MODELS`` if set, else ``~/.cache/latticelab/models``."""
+    env = os.environ.get("LATTICELAB_MODELS")
+    return Path(env).expanduser() if env else Path("~/.cache/latticelab/models").expanduser()
+
+
+def model_key(key: dict) -> str:
+    """sha256 (64 hex digits) of ``key`` with the library version, as canonical JSON."""
+    text = json.dumps(canonical({"key": key, "library_version": _version.__version__}), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def model_path(key: dict, cache_dir=None) -> Path:
+    return Path(cache_dir or default_dir()) / f"{model_key(key)}.pt"
+
+
+def cached_model(key: dict, build, train, *, cache_dir=None, retrain: bool = False, device="cpu"):
+    """(model, history): loaded from the cache when ``key`` was trained before, else ``build()``-t,
+    ``train(model) -> history`` (a dict), stored, and returned. ``model`` is on ``device``.
+
+    A corrupt or unreadable entry is retrained (and replaced), never trusted."""
+    import torch
+
+    path = model_path(key, cache_dir)
+    model = build()
+    if path.is_file() and not retrain:
+        try:
+            entry = torch.load(path, map_location=device, weights_only=True)
+            model.load_state_dict(entry["state_dict"])
+            return model.to(device), entry.get("history", {})
+        except Exception as err:  # noqa: BLE001 - any unreadable entry is retrained, with a warning
+            import warnings
+
+            warnings.warn(f"model cache entry {path.name} could not be loaded ({err!r}); training again")
+            model = build()
+    history = train(model) or {}
+    buf = io.BytesIO()
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save({"state_dict": state, "history": history, "key": json.dumps(canonical(key), sort_keys=True)}, buf)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic.write_atomic(path, buf.getvalue())
+    return model.to(device), history
