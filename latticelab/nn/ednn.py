@@ -103,10 +103,10 @@ class EDNN(nn.Module):
             x, sites = self._patches(x, sites)
         after = x.clone()
         after[b, sites[:, 0], sites[:, 1]] = new_x
-        if patched:  # the patches' tiles at stride f, no wrap
-            dE = (self.net(after.unsqueeze(1)) - self.net(x.unsqueeze(1))).sum(dim=(1, 2, 3))
-        else:
-            dE = self(after) - self(x)
+        both = torch.cat([x, after])
+        # the patches' tiles sit at stride f without wrap; whole lattices are padded periodically
+        e = self.net(both.unsqueeze(1)).sum(dim=(1, 2, 3)) if patched else self(both)
+        dE = e[B:] - e[:B]
         dE = dE.double()
         return dE.to(configs.device) if is_torch(configs) else dE.cpu().numpy()
 

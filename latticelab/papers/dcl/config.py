@@ -1,0 +1,70 @@
+"""The DCL app's preset rows: how much is observed, how big the networks are, how long Monte Carlo runs."""
+from __future__ import annotations
+
+import dataclasses
+
+from ...presets import PresetConfig, knob
+
+SYSTEM_NAMES = ("ising", "potts", "glass")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config(PresetConfig):
+    systems: tuple = knob("which models to learn: Ising, 3-state Potts (J = 3/2, as the paper's cosine form), one Gaussian spin glass")
+    L: int = knob("observed lattice (the paper's 8x8)")
+    L_big: int = knob("lattice the EDNN transfers to (the paper's 16x16)")
+    T_obs: float = knob("the single observation temperature T_O (the paper's 4 J/k_B)")
+    glass_seed: int = knob("the fixed spin-glass instance (Gaussian couplings drawn from this seed)")
+    n_observed: int = knob("decorrelated configurations observed at T_O (the paper: 8e5)")
+    order: str = knob("how the lattice is unwrapped for the GRU: spiral (paper), snake or raster")
+    gru_hidden: int = knob("GRU hidden size (the paper: 378-512)")
+    gru_epochs: int = knob("GRU epochs of maximum likelihood (the paper: 30)")
+    gru_lr: float = knob("Adam learning rate of the GRU (the paper: 2.5e-4 to 5e-4 at batch 4000-8000)")
+    batch_size: int = knob("minibatch size of both networks")
+    n_ednn: int = knob("configurations sampled from the GRU to label for the EDNN (the paper: 1.92e6)")
+    ednn_epochs: int = knob("EDNN epochs (the paper: 60)")
+    ednn_lr: float = knob("Adam learning rate of the EDNN (the paper: 1e-3)")
+    test_per_T: int = knob("test configurations per temperature of +-T; the test set spans every energy")
+    n_pairs: int = knob("random pairs of test configurations for the RMSE of dE (the paper: 1000-2000)")
+    T_min: float = knob("lowest Monte Carlo temperature (well below Tc)")
+    T_max: float = knob("highest Monte Carlo temperature (above T_O)")
+    n_T: int = knob("temperatures on the Monte Carlo grid")
+    mc_chains: int = knob("Monte Carlo chains per temperature")
+    mc_samples: int = knob("samples per temperature (a multiple of mc_chains)")
+    mc_burn_in: int = knob("sweeps before measuring")
+    mc_thin: int = knob("sweeps between samples of one chain")
+
+    ROWS = {
+        "smoke": dict(systems=SYSTEM_NAMES, L=4, L_big=8, T_obs=4.0, glass_seed=1, n_observed=2048, order="spiral",
+                      gru_hidden=16, gru_epochs=10, gru_lr=5e-3, batch_size=128, n_ednn=2048, ednn_epochs=10,
+                      ednn_lr=3e-3, test_per_T=32, n_pairs=500, T_min=1.0, T_max=4.4, n_T=5, mc_chains=8,
+                      mc_samples=48, mc_burn_in=20, mc_thin=2),
+        "laptop": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=20_000, order="spiral",
+                       gru_hidden=64, gru_epochs=12, gru_lr=2e-3, batch_size=256, n_ednn=20_000, ednn_epochs=15,
+                       ednn_lr=1e-3, test_per_T=256, n_pairs=2000, T_min=1.0, T_max=4.4, n_T=10, mc_chains=16,
+                       mc_samples=256, mc_burn_in=100, mc_thin=4),
+        "paper": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=800_000, order="spiral",
+                      gru_hidden=384, gru_epochs=30, gru_lr=5e-4, batch_size=4000, n_ednn=1_920_000, ednn_epochs=60,
+                      ednn_lr=1e-3, test_per_T=8000, n_pairs=2000, T_min=0.8, T_max=4.4, n_T=19, mc_chains=64,
+                      mc_samples=2048, mc_burn_in=500, mc_thin=10),
+    }
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "systems", tuple(self.systems))
+        unknown = [s for s in self.systems if s not in SYSTEM_NAMES]
+        if unknown or not self.systems:
+            raise ValueError(f"systems must be a non-empty subset of {SYSTEM_NAMES}, got {self.systems}")
+        if self.L_big % 2 or self.L % 2:
+            raise ValueError(f"L={self.L} and L_big={self.L_big} must be even (the EDNN's focus is 2)")
+        if self.mc_samples % self.mc_chains:
+            raise ValueError(f"mc_samples={self.mc_samples} must be a multiple of mc_chains={self.mc_chains}")
+        if not 0 < self.T_min < self.T_max:
+            raise ValueError(f"need 0 < T_min < T_max, got {self.T_min}, {self.T_max}")
+
+    @property
+    def temperatures(self):
+        """float64 (n_T,): the Monte Carlo grid."""
+        import numpy as np
+
+        return np.linspace(self.T_min, self.T_max, self.n_T)

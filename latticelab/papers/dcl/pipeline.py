@@ -1,0 +1,128 @@
+"""One system through the whole DCL pipeline (``run_system``), and ``reproduce`` over the Config's systems."""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from ... import exact
+from ..results import Results, Row
+from . import stages
+from .config import Config
+
+PAPER_RMSE = {"ising": (2.06, 1.47)}  # RNN and EDNN energy models, 8x8 Ising (the paper's Fig. 4)
+
+
+@dataclasses.dataclass(frozen=True)
+class SystemRun:
+    """Everything one system's pipeline produced (the notebook plots these; ``rows`` tabulates them)."""
+    name: str
+    system: object
+    observed: np.ndarray          # (n, L, L): what the GRU was given
+    gru: stages.Trained
+    gru_parity: stages.Parity
+    gru_curves: stages.Curves     # learned-energy Metropolis, L x L
+    true_curves: stages.Curves    # true-Hamiltonian Metropolis, L x L
+    ednn: stages.Trained
+    ednn_parity: stages.Parity
+    ednn_curves: stages.Curves | None       # EDNN Metropolis on L_big (None where the system has no translation invariance)
+    true_big_curves: stages.Curves | None
+    exact_peak: float | None      # exact finite-L specific-heat peak (Ising only)
+
+
+def _bar(total, progress, desc):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="stage")
+
+
+def _step(bar, what):
+    if bar is not None:
+        bar.set_postfix_str(what)
+        bar.update(1)
+
+
+def exact_peak(system, temperatures) -> float | None:
+    """Temperature of the exact finite-L specific-heat maximum where Onsager/Kaufman apply, else None."""
+    if system.onsager_coupling is None:
+        return None
+    T = np.linspace(min(temperatures), max(temperatures), 2001)
+    return float(T[np.argmax(exact.ising_specific_heat(T, L=system.L, J=system.onsager_coupling))])
+
+
+def run_system(name: str, config: Config, *, progress: bool = True, gru_callbacks=(), ednn_callbacks=(),
+               retrain: bool = False) -> SystemRun:
+    """Observe at T_O, learn P with the GRU, check its energies, simulate with them, teach the EDNN, transfer it."""
+    c = config
+    system = stages.make_system(name, c.L, c.glass_seed)
+    bar = _bar(8, progress, f"DCL {name}")
+    T = c.temperatures
+    mc = dict(chains=c.mc_chains, samples=c.mc_samples, burn_in=c.mc_burn_in, thin=c.mc_thin)
+    data = stages.observe(system, c.T_obs, c.n_observed)
+    _step(bar, "observed")
+    gru = stages.train_gru(data, system, hidden=c.gru_hidden, order=c.order, epochs=c.gru_epochs, lr=c.gru_lr,
+                           batch_size=c.batch_size, callbacks=gru_callbacks, retrain=retrain)
+    energy = stages.gru_energy(gru, system, c.T_obs, data.configs[0])
+    _step(bar, "GRU trained")
+    test = stages.test_set(system, T, c.test_per_T)
+    gru_parity = stages.parity(energy.energy, test, c.n_pairs)
+    _step(bar, "GRU parity")
+    gru_curves = stages.mc_curves(system, T, energy=energy, seed=1, **mc)
+    true_curves = stages.mc_curves(system, T, seed=1, **mc)
+    _step(bar, "GRU Monte Carlo")
+    labelled = stages.ednn_labels(energy, system, c.n_ednn)
+    _step(bar, "GRU labels")
+    ednn = stages.train_ednn(labelled, system, epochs=c.ednn_epochs, lr=c.ednn_lr, batch_size=c.batch_size,
+                             key={"teacher": data.key, "gru": dataclasses.asdict(c)}, callbacks=ednn_callbacks,
+                             retrain=retrain)
+    _step(bar, "EDNN trained")
+    ednn_parity = stages.parity(ednn.model.energy, test, c.n_pairs)
+    _step(bar, "EDNN parity")
+    ednn_curves = true_big = None
+    if system.translation_invariant:
+        big = system.resized(c.L_big)
+        ednn_curves = stages.mc_curves(big, T, energy=ednn.model, seed=2, **mc)
+        true_big = stages.mc_curves(big, T, seed=2, **mc)
+    _step(bar, "EDNN Monte Carlo")
+    if bar is not None:
+        bar.close()
+    return SystemRun(name, system, data.configs[0], gru, gru_parity, gru_curves, true_curves, ednn, ednn_parity,
+                     ednn_curves, true_big, exact_peak(system, T))
+
+
+def rows(run: SystemRun, config: Config) -> list:
+    """The results rows of one system (see the module's Results for the columns)."""
+    n, L, B = run.name, config.L, config.L_big
+    paper_gru, paper_ednn = PAPER_RMSE.get(n, (None, None))
+    out = [Row(f"{n}: RMSE of dE, GRU energy (J), {L}x{L}", run.gru_parity.rmse, paper=paper_gru),
+           Row(f"{n}: RMSE of dE, EDNN energy (J), {L}x{L}", run.ednn_parity.rmse, paper=paper_ednn)]
+    d = stages.max_deviation(run.gru_curves, run.true_curves)
+    out.append(Row(f"{n}: max |e_GRU(T) - e_true(T)| per spin, {L}x{L}", d.value, d.error))
+    ref = run.exact_peak if run.exact_peak is not None else run.true_curves.peak
+    out += [Row(f"{n}: C peak T, true Metropolis, {L}x{L}", run.true_curves.peak, reference=run.exact_peak),
+            Row(f"{n}: C peak T, GRU-energy Metropolis, {L}x{L}", run.gru_curves.peak, reference=ref)]
+    if run.ednn_curves is not None:
+        d = stages.max_deviation(run.ednn_curves, run.true_big_curves)
+        out += [Row(f"{n}: max |e_EDNN(T) - e_true(T)| per spin, {B}x{B}", d.value, d.error),
+                Row(f"{n}: C peak T, EDNN-energy Metropolis, {B}x{B}", run.ednn_curves.peak,
+                    reference=run.true_big_curves.peak)]
+    return out
+
+
+def reproduce(config: Config, *, progress: bool = True, system: str = None, **options) -> Results:
+    """Run every system of ``config`` (or only ``system``) and tabulate the results."""
+    import torch
+
+    start = time.perf_counter()
+    names = config.systems if not system else (system,)
+    all_rows = [r for name in names for r in rows(run_system(name, config, progress=progress), config)]
+    notes = ("Potts is q = 3 with J = 3/2 (the paper's cosine coupling); the spin glass is one Gaussian instance "
+             f"(seed {config.glass_seed}) and has no translation invariance, so its EDNN is not transferred to "
+             f"{config.L_big}x{config.L_big}. C peak temperatures are grid points (spacing "
+             f"{(config.T_max - config.T_min) / max(1, config.n_T - 1):.2f}); references: exact finite-L for Ising, "
+             "true Metropolis otherwise.")
+    return Results(paper="dcl", preset=config.name, seconds=time.perf_counter() - start,
+                   device="cuda" if torch.cuda.is_available() else "cpu", rows=all_rows, notes=notes)

@@ -1,0 +1,237 @@
+"""The DCL pipeline's stages: plain data in, plain dataclasses out.
+
+observe -> train_gru -> (test_set, rmse_of_pairs, parity) -> learned_curves / true_curves
+        -> ednn_labels -> train_ednn -> the EDNN's parity and curves on the larger lattice.
+Trained models come from the model cache (``latticelab.nn.cache.cached_model``), datasets from ``ll.data``.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+
+import numpy as np
+import torch
+
+from ... import data as lldata
+from ... import observables
+from ...nn.cache import cached_model
+from ...nn.ednn import EDNN
+from ...nn.energy import LearnedEnergy, state_indices
+from ...nn.fit import fit
+from ...nn.gru import AutoregressiveGRU
+from ...samplers.sample import sample
+from ...systems import EdwardsAnderson, Ising, Potts
+
+POTTS_J = 1.5  # the paper's -cos(2 pi (s - s') / 3) coupling is a 3-state Potts model with J = 3/2 (plus a constant)
+
+
+def make_system(name: str, L: int, glass_seed: int = 1):
+    """'ising' -> Ising(L); 'potts' -> Potts(L, q=3, J=3/2); 'glass' -> the Gaussian EdwardsAnderson(L, seed)."""
+    factories = {"ising": lambda: Ising(L), "potts": lambda: Potts(L, q=3, J=POTTS_J),
+                 "glass": lambda: EdwardsAnderson(L, seed=glass_seed)}
+    if name not in factories:
+        raise ValueError(f"unknown system {name!r}; choose one of {', '.join(factories)}")
+    return factories[name]()
+
+
+@contextlib.contextmanager
+def torch_threads(n: int = 1):
+    """Run with ``n`` torch threads, then restore. These networks are small: on a busy 2-core machine two
+    threads ran GRU training 100x slower than one (measured), and per-proposal evaluations are tiny."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def one_thread(fn):
+    """Decorator: run ``fn`` under ``torch_threads(1)``."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with torch_threads(1):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _negated(system):
+    """The same lattice with every coupling negated: its energies are -E, so sampling it at T samples
+    the original at -T (the high-energy half of the spectrum)."""
+    fields = {f.name for f in dataclasses.fields(system)}
+    return dataclasses.replace(system, **{k: -np.asarray(getattr(system, k)) if k != "J" else -system.J
+                                          for k in ("J", "Jh", "Jv") if k in fields})
+
+
+# -- 1. the experiment ------------------------------------------------------------------------
+def observe(system, T_obs: float, n: int, *, seed: int = 0, progress: bool = False):
+    """What the model is given: n decorrelated configurations at T_obs only. ``Dataset`` (1, n, L, L)."""
+    return lldata.generate(system, T=[T_obs], n_samples=n, seed=seed, progress=progress)
+
+
+# -- 2. the GRU ----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    model: torch.nn.Module
+    history: dict
+
+
+def _loaders(x, y, batch_size, seed):
+    """80/20 train/validation DataLoaders over tensors x (n, ...) and optional targets y (n,)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    n = len(x)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    cut = max(1, int(0.8 * n))
+    parts = [(x[perm[:cut]],), (x[perm[cut:]],)] if y is None else [(x[perm[:cut]], y[perm[:cut]]), (x[perm[cut:]], y[perm[cut:]])]
+    return (DataLoader(TensorDataset(*parts[0]), batch_size=batch_size, shuffle=True,
+                       generator=torch.Generator().manual_seed(seed)),
+            DataLoader(TensorDataset(*parts[1]), batch_size=batch_size))
+
+
+@one_thread
+def train_gru(dataset, system, *, hidden: int, order: str, epochs: int, lr: float, batch_size: int,
+              callbacks=(), retrain: bool = False, seed: int = 0) -> Trained:
+    """Maximum likelihood on the observed configurations (``dataset.configs`` (1, n, L, L)); cached."""
+    states = state_indices(system, dataset.configs[0])
+    key = {"paper": "dcl", "stage": "gru", "data": dataset.key, "n_states": system.n_states, "hidden": hidden,
+           "order": order, "epochs": epochs, "lr": lr, "batch_size": batch_size, "seed": seed}
+
+    def train(model):
+        train_loader, val_loader = _loaders(states, None, batch_size, seed)
+        return fit(model, train_loader, val_loader, epochs=epochs, lr=lr, seed=seed, callbacks=callbacks,
+                   loss_fn=lambda m, batch: m.nll(batch[0]))
+
+    model, history = cached_model(key, lambda: AutoregressiveGRU(system.n_states, hidden, order=order, seed=seed),
+                                  train, retrain=retrain)
+    return Trained(model.eval(), history)
+
+
+@one_thread
+def gru_energy(trained: Trained, system, T_obs: float, reference) -> LearnedEnergy:
+    """E = -T_obs ln P + C of the trained GRU, C making the mean over ``reference`` configs (B, L, L) zero."""
+    return LearnedEnergy(trained.model, T_obs, system).calibrate(reference)
+
+
+# -- 3. parity: learned against true energies over the whole energy range -------------------------
+@dataclasses.dataclass(frozen=True)
+class TestSet:
+    """configs (n, L, L) of the system's values spanning every energy; energy float64 (n,), total, in J."""
+    configs: np.ndarray
+    energy: np.ndarray
+
+
+def test_set(system, temperatures, per_T: int, *, seed: int = 100) -> TestSet:
+    """Equilibrium configurations at +-T for every T of ``temperatures`` (negative T: the negated couplings)
+    and at T = infinity (random): low, typical and high energies alike."""
+    parts = [lldata.generate(s, T=list(temperatures), n_samples=per_T, seed=seed + k, progress=False).configs
+             for k, s in enumerate((system, _negated(system)))]
+    hot = system.hot(np.random.default_rng(seed), per_T)
+    configs = np.concatenate([parts[0].reshape(-1, system.L, system.L), parts[1].reshape(-1, system.L, system.L), hot])
+    return TestSet(configs, system.N * np.asarray(system.energy(configs), dtype=np.float64))
+
+
+@dataclasses.dataclass(frozen=True)
+class Parity:
+    """true and learned total energies (n,), each minus its mean over the test set; rmse of dE over pairs."""
+    true: np.ndarray
+    learned: np.ndarray
+    rmse: float
+    n_pairs: int
+
+
+@one_thread
+def parity(energy_fn, test: TestSet, n_pairs: int, *, seed: int = 0) -> Parity:
+    """RMSE of dE = E(j) - E(i) over ``n_pairs`` random pairs of test configurations (the paper's metric)."""
+    learned = np.asarray(energy_fn(test.configs), dtype=np.float64)
+    i, j = np.random.default_rng(seed).integers(0, len(test.energy), size=(2, n_pairs))
+    err = (learned[j] - learned[i]) - (test.energy[j] - test.energy[i])
+    return Parity(test.energy - test.energy.mean(), learned - learned.mean(), float(np.sqrt(np.mean(err**2))), n_pairs)
+
+
+# -- 4. Monte Carlo with learned and true energies -----------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Curves:
+    """Per temperature T (n_T,): mean and error of the true energy per spin, |m| and the specific heat."""
+    T: np.ndarray
+    energy: np.ndarray
+    energy_err: np.ndarray
+    abs_magnetization: np.ndarray
+    abs_magnetization_err: np.ndarray
+    specific_heat: np.ndarray
+    specific_heat_err: np.ndarray
+
+    @property
+    def peak(self) -> float:
+        """The grid temperature of the specific-heat maximum."""
+        return float(self.T[np.argmax(self.specific_heat)])
+
+
+def _curves(s) -> Curves:
+    stats = [observables.energy(s), observables.abs_magnetization(s), observables.specific_heat(s)]
+    cols = [np.asarray(v, dtype=np.float64) for st in stats for v in (st.mean, st.error)]
+    return Curves(np.asarray(s.T, dtype=np.float64), *cols)
+
+
+@one_thread
+def mc_curves(system, temperatures, *, energy=None, chains: int, samples: int, burn_in: int, thin: int,
+              seed: int = 0, progress: bool = False) -> Curves:
+    """Metropolis across ``temperatures``: with a learned ``energy`` (learned_metropolis) or, when None,
+    the true Hamiltonian. Observables are measured with the true Hamiltonian either way."""
+    options = dict(algorithm="learned_metropolis", energy=energy) if energy is not None else dict(algorithm="metropolis")
+    s = sample(system, list(temperatures), samples, burn_in=burn_in, thin=thin, n_chains=chains, seed=seed,
+               progress=progress, **options)
+    return _curves(s)
+
+
+@dataclasses.dataclass(frozen=True)
+class Deviation:
+    """The largest |e_learned(T) - e_true(T)| per spin over the grid, its error, and where."""
+    value: float
+    error: float
+    T: float
+
+
+def max_deviation(learned: Curves, true: Curves) -> Deviation:
+    d = np.abs(learned.energy - true.energy)
+    k = int(np.argmax(d))
+    return Deviation(float(d[k]), float(np.hypot(learned.energy_err[k], true.energy_err[k])), float(learned.T[k]))
+
+
+# -- 5. the EDNN, taught only by the GRU ----------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Labelled:
+    """configs (n, L, L) of the system's values sampled from the GRU; labels float64 (n,): its energies."""
+    configs: np.ndarray
+    labels: np.ndarray
+
+
+@one_thread
+def ednn_labels(energy: LearnedEnergy, system, n: int, *, seed: int = 0) -> Labelled:
+    """n configurations drawn from the GRU (ancestral sampling), labelled with the GRU's energy."""
+    states = energy.model.sample(n, system.L, seed=seed).cpu().numpy()
+    configs = system.site_values()[states]
+    return Labelled(configs, energy.energy(configs))
+
+
+@one_thread
+def train_ednn(labelled: Labelled, system, *, epochs: int, lr: float, batch_size: int, key: dict,
+               callbacks=(), retrain: bool = False, seed: int = 0) -> Trained:
+    """EDNN (f = 2, c = 1, 32 -> 64) fitted to the labels by mean squared error per spin; cached under
+    ``key`` (which must name the teacher) plus the training settings."""
+    N = system.N
+    build = lambda: EDNN(2, 1, (32, 64), site_kind=system.site_kind, n_states=system.n_states, seed=seed)
+    x = build().encode(labelled.configs)
+    y = torch.as_tensor(labelled.labels / N, dtype=torch.float32)
+    full_key = {"paper": "dcl", "stage": "ednn", **key, "n": len(y), "epochs": epochs, "lr": lr,
+                "batch_size": batch_size, "seed": seed}
+
+    def train(model):
+        train_loader, val_loader = _loaders(x, y, batch_size, seed)
+        return fit(model, train_loader, val_loader, epochs=epochs, lr=lr, seed=seed, callbacks=callbacks,
+                   loss_fn=lambda m, batch: torch.nn.functional.mse_loss(m(batch[0]) / N, batch[1]))
+
+    model, history = cached_model(full_key, build, train, retrain=retrain)
+    return Trained(model.eval(), history)

@@ -1,0 +1,95 @@
+"""The DCL app in its smoke preset: `latticelab reproduce dcl` runs, and the science holds — a GRU that saw
+configurations at T_O only gives energies that drive Metropolis through the transition, and the EDNN it
+taught does the same on a lattice twice as wide."""
+import json
+import time
+
+import numpy as np
+import pytest
+
+from latticelab import cli
+from latticelab.papers import dcl, registry
+
+SYSTEMS = ("ising", "potts", "glass")
+
+
+@pytest.fixture(scope="module")
+def isolated_caches(tmp_path_factory):
+    """Cold dataset and model caches of this module's own (the timing includes sampling and training)."""
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("dcl_cache")
+    mp.setenv("LATTICELAB_CACHE", str(root / "data"))
+    mp.setenv("LATTICELAB_MODELS", str(root / "models"))
+    yield root
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def runs(isolated_caches):
+    config = dcl.Config.smoke()
+    start = time.process_time()
+    out = {name: dcl.run_system(name, config, progress=False) for name in config.systems}
+    return config, out, time.process_time() - start
+
+
+def test_dcl_is_a_registered_app():
+    assert "dcl" in registry.names()
+    assert "watch_and_learn.ipynb" in registry.cards_html()
+    assert set(dcl.Config.reasons()) >= {"T_obs", "gru_hidden", "order", "n_ednn"}
+
+
+def test_smoke_runs_every_system_well_within_a_minute(runs):
+    config, out, seconds = runs
+    assert set(out) == set(SYSTEMS)
+    # CPU seconds with cold caches (~30 here): wall time on a shared, loaded test machine says little
+    assert seconds < 45, seconds
+
+
+def test_the_gru_energy_drives_metropolis_through_the_ising_transition(runs):
+    config, out, _ = runs
+    r = out["ising"]
+    spacing = config.temperatures[1] - config.temperatures[0]
+    gru, true = r.gru_curves, r.true_curves
+    assert gru.abs_magnetization[0] > 0.8 > 0.5 > gru.abs_magnetization[-1], gru.abs_magnetization
+    assert np.max(np.abs(gru.energy - true.energy)) < 0.45, (gru.energy, true.energy)
+    assert abs(gru.peak - r.exact_peak) <= 1.5 * spacing, (gru.peak, r.exact_peak)
+    assert abs(true.peak - r.exact_peak) <= 1.5 * spacing
+
+
+def test_the_ednn_taught_by_the_gru_transfers_to_the_larger_lattice(runs):
+    config, out, _ = runs
+    for name in ("ising", "potts"):
+        r = out[name]
+        assert r.ednn_curves is not None and r.true_big_curves.T.shape == r.ednn_curves.T.shape
+        e, a = r.ednn_curves, r.true_big_curves
+        assert e.energy[0] < e.energy[-1] - 0.5, f"{name}: EDNN Monte Carlo orders on cooling: {e.energy}"
+    ising = out["ising"]
+    assert np.max(np.abs(ising.ednn_curves.energy - ising.true_big_curves.energy)) < 0.5
+    assert out["glass"].ednn_curves is None  # no translation invariance: not transferred
+
+
+def test_learned_energies_agree_with_the_true_ones_better_than_chance(runs):
+    """Parity over the whole energy range: for the ferromagnets the learned dE correlates with the true dE,
+    and its RMSE is below that of a model that knows nothing (dE = 0, RMSE sqrt(2) std(E)). (The smoke
+    preset's GRU is too small to learn the spin glass's 32 separate couplings; only the rows are checked.)"""
+    _, out, _ = runs
+    for name in ("ising", "potts"):
+        r = out[name]
+        for p in (r.gru_parity, r.ednn_parity):
+            assert np.corrcoef(p.true, p.learned)[0, 1] > 0.7, name
+            assert p.rmse < np.sqrt(2) * p.true.std(), name
+        assert np.all(np.diff(r.gru_curves.energy) > -0.15), f"{name}: e(T) rises with T"
+    glass = out["glass"]
+    assert np.isfinite(glass.gru_parity.rmse) and np.isfinite(glass.ednn_parity.rmse)
+
+
+def test_reproduce_cli_writes_results_json(isolated_caches, tmp_path, capsys):
+    """The command line on the cached models of the runs above: the table and the agreed rows."""
+    cli.main(["reproduce", "dcl", "--preset", "smoke", "--system", "ising", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "results.json").read_text())
+    quantities = [row["quantity"] for row in data["rows"]]
+    assert data["paper"] == "dcl" and data["preset"] == "smoke"
+    assert any("RMSE of dE, GRU" in q for q in quantities) and any("RMSE of dE, EDNN" in q for q in quantities)
+    gru_row = next(row for row in data["rows"] if "RMSE of dE, GRU" in row["quantity"])
+    assert gru_row["paper"] == 2.06 and gru_row["ours"] > 0
+    assert "RMSE of dE" in capsys.readouterr().out
