@@ -2,7 +2,11 @@
 
     x float (n, L, L) or (n, L*L)  ->  Linear(L*L, hidden) -> tanh -> Linear(hidden, 1) -> ReLU  ->  beta float (n,)
 
-Trained by mean-squared error on Ising configurations labelled with their beta. The ReLU keeps
+Trained by mean-squared error on Ising configurations labelled with their beta. With ``flip_symmetric``
+(the default) the hidden layer is averaged over the global spin flip, (tanh(W x + b) + tanh(-W x + b)) / 2,
+so a lattice and its flip get the same beta: latticelab's data are flip-symmetrised, and the paper's
+plain layer (odd in x apart from its biases) then has to learn an even function the hard way
+(``flip_symmetric=False`` is the paper's layer as written). The ReLU keeps
 the output >= 0; the output bias starts at ``beta_init`` (inside the training range) so that
 the ReLU is not dead at the start.
 """
@@ -20,8 +24,10 @@ from .. import _validate
 class BetaPredictor(torch.nn.Module):
     """Predicted beta of lattices of ``n_sites`` spins: forward (n, n_sites) or (n, L, L) -> (n,)."""
 
-    def __init__(self, n_sites: int, hidden: int = 512, *, beta_init: float = 0.3, seed: int = 0):
+    def __init__(self, n_sites: int, hidden: int = 512, *, beta_init: float = 0.3, flip_symmetric: bool = True,
+                 seed: int = 0):
         super().__init__()
+        self.flip_symmetric = bool(flip_symmetric)
         self.n_sites = _validate.positive_int(n_sites, "n_sites")
         self.hidden = _validate.positive_int(hidden, "hidden")
         gen = torch.Generator().manual_seed(_validate.seed(seed))
@@ -41,7 +47,10 @@ class BetaPredictor(torch.nn.Module):
         if x.ndim != 2 or x.shape[1] != self.n_sites:
             raise ValueError(f"BetaPredictor({self.n_sites}) takes (n, {self.n_sites}) or (n, L, L) with L*L = "
                              f"{self.n_sites}; got shape {tuple(x.shape)}. Train one per lattice size")
-        h = torch.tanh(F.linear(x, self.w1, self.b1))
+        u = F.linear(x, self.w1)
+        h = torch.tanh(u + self.b1)
+        if self.flip_symmetric:
+            h = 0.5 * (h + torch.tanh(self.b1 - u))
         return F.relu(F.linear(h, self.w2, self.b2))[:, 0]
 
     @torch.no_grad()

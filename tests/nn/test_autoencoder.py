@@ -144,3 +144,10 @@ def test_beta_predictor_learns_a_linear_rule():
     import torch.nn.functional as F
     hist = fit(model, DataLoader(data, batch_size=64, shuffle=True), epochs=25, loss_fn=supervised(F.mse_loss), lr=3e-3, seed=0)
     assert hist["train_loss"][-1] < 0.5 * np.var(beta)
+
+
+def test_beta_predictor_is_flip_symmetric_unless_asked_not_to_be():
+    x = _spins(6, 8)
+    sym, plain = BetaPredictor(64, 16, beta_init=5.0, seed=1), BetaPredictor(64, 16, beta_init=5.0, flip_symmetric=False, seed=1)
+    assert torch.allclose(sym(x), sym(-x))
+    assert not torch.allclose(plain(x), plain(-x))
