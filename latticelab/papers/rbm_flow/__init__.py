@@ -14,11 +14,15 @@ from .stages import (
     TC,
     BetaFit,
     Flows,
+    FieldPoint,
+    PottsPoint,
     critical_exponent,
+    field_point,
     fit_beta,
     ising_data,
     order_parameter,
     potts_data,
+    potts_point,
     potts_temperatures,
     run_flows,
     specific_heat_peak,
@@ -36,7 +40,7 @@ CARD = ("Restricted Boltzmann machines trained on 10 x 10 Ising configurations o
         "flow to their Tc; beta from reconstructions.")
 NOTEBOOK = "rbm_flow.ipynb"
 
-__all__ = ["CARD", "NOTEBOOK", "TITLE", "TC", "BetaFit", "Config", "Flows", "add_arguments", "critical_exponent",
+__all__ = ["CARD", "NOTEBOOK", "TITLE", "TC", "BetaFit", "Config", "Flows", "add_arguments", "critical_exponent", "FieldPoint", "PottsPoint", "field_point", "potts_point",
            "fit_beta", "ising_data", "order_parameter", "potts_data", "potts_temperatures", "reproduce", "run_flows",
            "specific_heat_peak", "thermometer", "thermometer_calibration", "train_rbm", "visible",
            "weight_correlation"]

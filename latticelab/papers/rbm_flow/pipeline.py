@@ -5,7 +5,6 @@ import time
 
 import torch
 
-from ...exact import potts_tc
 from ..results import Results, Row
 from . import stages
 from .stages import TC
@@ -74,27 +73,23 @@ def field_rows(C, bar=None, retrain=False) -> list:
     """For each H != 0: the flow fixed point (both starts) beside the Monte Carlo specific-heat maximum."""
     rows = []
     for H in C.fields:
-        data = stages.ising_data(C, h=H)
-        th = stages.thermometer(C, data, retrain=retrain)
-        fl = _flows(C, stages.train_rbm(C, data, C.field_hidden, retrain=retrain), th)
-        t_c, _ = stages.specific_heat_peak(data)
+        fp = stages.field_point(C, H, retrain=retrain)
         for start in ("cold", "hot"):
-            t, err = fl.fixed_point(start)
-            rows.append(Row(f"H = {H:g}: fixed point T, {start} start", t, err, None, t_c))
-        rows.append(Row(f"H = {H:g}: specific-heat maximum T (Monte Carlo)", t_c))
+            t, err = fp.flows.fixed_point(start)
+            rows.append(Row(f"H = {H:g}: fixed point T, {start} start", t, err, None, fp.c_peak))
+        rows.append(Row(f"H = {H:g}: specific-heat maximum T (Monte Carlo)", fp.c_peak))
         _tick(bar, f"field {H:g}")
     return rows
 
 
 def potts_rows(C, bar=None, retrain=False) -> list:
+    """For each q: the flow fixed point (both starts) beside the exact Potts Tc."""
     rows = []
     for q in C.potts_qs:
-        data = stages.potts_data(C, q)
-        th = stages.thermometer(C, data, retrain=retrain)
-        fl = _flows(C, stages.train_rbm(C, data, C.field_hidden, retrain=retrain), th)
+        pp = stages.potts_point(C, q, retrain=retrain)
         for start in ("cold", "hot"):
-            t, err = fl.fixed_point(start)
-            rows.append(Row(f"Potts q = {q}: fixed point T, {start} start", t, err, None, potts_tc(q)))
+            t, err = pp.flows.fixed_point(start)
+            rows.append(Row(f"Potts q = {q}: fixed point T, {start} start", t, err, None, pp.tc))
         _tick(bar, f"potts {q}")
     return rows
 

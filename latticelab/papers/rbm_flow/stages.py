@@ -237,3 +237,45 @@ def specific_heat_peak(dataset) -> tuple:
     a, b, c = np.polyfit(T[k - 1:k + 2], C[k - 1:k + 2], 2)
     t = -b / (2 * a) if a < 0 else T[np.argmax(C)]
     return float(np.clip(t, T[k - 1], T[k + 1])), float(C.max())
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldPoint:
+    """One field H != 0: the flows of an RBM trained at that field, and the Monte Carlo specific heat.
+
+    T, C: float64 (n_T,) the grid and N var(e) / T^2 there; c_peak: T of its maximum (refined)."""
+
+    H: float
+    flows: Flows
+    T: np.ndarray
+    C: np.ndarray
+    c_peak: float
+
+
+def field_point(config, H: float, *, retrain: bool = False) -> FieldPoint:
+    """Data, thermometer and RBM (``config.field_hidden``) at field H; flows; the specific-heat maximum."""
+    data = ising_data(config, h=H)
+    th = thermometer(config, data, retrain=retrain)
+    rbm = train_rbm(config, data, config.field_hidden, retrain=retrain)
+    fl = run_flows(rbm, th, chains=config.flow_chains, steps=config.flow_steps, seed=config.seed,
+                   threads=config.torch_threads)
+    C = data.N * data.energy.var(axis=1, ddof=1) / data.T**2
+    return FieldPoint(float(H), fl, data.T.copy(), C, specific_heat_peak(data)[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class PottsPoint:
+    """The q-state Potts flows (one-hot RBM of ``config.field_hidden``) and the exact Tc = 1 / ln(1 + sqrt q)."""
+
+    q: int
+    flows: Flows
+    tc: float
+
+
+def potts_point(config, q: int, *, retrain: bool = False) -> PottsPoint:
+    data = potts_data(config, q)
+    th = thermometer(config, data, retrain=retrain)
+    rbm = train_rbm(config, data, config.field_hidden, retrain=retrain)
+    fl = run_flows(rbm, th, chains=config.flow_chains, steps=config.flow_steps, seed=config.seed,
+                   threads=config.torch_threads)
+    return PottsPoint(int(q), fl, potts_tc(q))
