@@ -45,6 +45,11 @@ def _step(bar, what):
         bar.update(1)
 
 
+def _gru_knobs(c: Config) -> dict:
+    """What determines the GRU (and so the EDNN's labels), for the EDNN's cache key."""
+    return {k: getattr(c, k) for k in ("T_obs", "gru_hidden", "order", "gru_epochs", "gru_lr", "batch_size", "n_ednn")}
+
+
 def exact_peak(system, temperatures) -> float | None:
     """Temperature of the exact finite-L specific-heat maximum where Onsager/Kaufman apply, else None."""
     if system.onsager_coupling is None:
@@ -76,7 +81,7 @@ def run_system(name: str, config: Config, *, progress: bool = True, gru_callback
     labelled = stages.ednn_labels(energy, system, c.n_ednn)
     _step(bar, "GRU labels")
     ednn = stages.train_ednn(labelled, system, epochs=c.ednn_epochs, lr=c.ednn_lr, batch_size=c.batch_size,
-                             key={"teacher": data.key, "gru": dataclasses.asdict(c)}, callbacks=ednn_callbacks,
+                             key={"observed": data.key, "gru": _gru_knobs(c)}, callbacks=ednn_callbacks,
                              retrain=retrain)
     _step(bar, "EDNN trained")
     ednn_parity = stages.parity(ednn.model.energy, test, c.n_pairs)

@@ -1,0 +1,36 @@
+"""The Watch-and-learn app in headless Chromium under Voila: the page renders with its science checks
+passed, and its main control works: choosing another system and pressing Re-run runs the pipeline in the
+background and fills in that system's results while the page stays live."""
+from latticelab.widgets._harness import PAGE_ERRORS
+
+NOTEBOOK = "watch_and_learn.ipynb"
+DONE = "watch and learn: science checks passed"
+CONTROLS = ".dcl-controls"
+
+
+def python_errors(page) -> list:
+    text = page.inner_text("body")
+    found = [e for e in PAGE_ERRORS if e in text]
+    stderr = page.eval_on_selector_all('[data-mime-type="application/vnd.jupyter.stderr"]', "es => es.map(e => e.innerText)")
+    return found + [s for s in stderr if "Error" in s or "Traceback" in s]
+
+
+def test_watch_and_learn_renders_and_reruns_another_system(page, server):
+    page.goto(server.page_url(NOTEBOOK), wait_until="load", timeout=120_000)
+    page.wait_for_function(
+        "([done, errors]) => { const t = document.body.innerText; return t.includes(done) || errors.some(e => t.includes(e)); }",
+        arg=[DONE, list(PAGE_ERRORS)], timeout=300_000)
+    assert not python_errors(page), python_errors(page)
+    text = page.inner_text("body")
+    assert DONE in text and "RMSE of dE: GRU" in text
+    page.wait_for_function("() => document.querySelectorAll('.bk-Figure').length >= 4", timeout=60_000)
+
+    page.wait_for_selector(f"{CONTROLS} select")
+    page.select_option(f"{CONTROLS} select >> nth=0", label="potts")
+    page.click(f"{CONTROLS} button:has-text('Re-run')")
+    page.wait_for_selector(f"{CONTROLS} >> text=running potts", timeout=30_000)
+    page.wait_for_function(
+        "(root) => document.querySelector(root).innerText.includes('done')", arg=CONTROLS, timeout=180_000)
+    result = page.inner_text(CONTROLS)
+    assert "potts: RMSE of dE, GRU energy" in result and "potts: C peak T" in result, result
+    assert not python_errors(page) and not page.js_errors, (python_errors(page), page.js_errors)
