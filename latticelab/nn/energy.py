@@ -19,6 +19,16 @@ import torch
 from ..lattice import is_torch
 
 
+def state_indices(system, configs) -> torch.Tensor:
+    """A system's stored configurations (..., L, L) (e.g. +-1 spins) -> int64 state indices 0..n_states-1
+    (the position of each value in ``system.site_values()``; spins: (s + 1) // 2)."""
+    values = np.asarray(system.site_values(), dtype=np.int64)
+    lut = np.full(int(values.max()) - int(values.min()) + 1, -1, dtype=np.int64)
+    lut[values - values.min()] = np.arange(len(values))
+    x = torch.as_tensor(configs if is_torch(configs) else np.asarray(configs)).long()
+    return torch.as_tensor(lut, device=x.device)[x - int(values.min())]
+
+
 class LearnedEnergy:
     """E = -T_obs ln P(sigma) + offset of ``model`` (with ``log_prob(states (B, L, L)) -> (B,)``) for
     configurations of ``system`` (their stored values, e.g. +-1 spins, are mapped to state indices)."""
@@ -30,17 +40,11 @@ class LearnedEnergy:
             raise ValueError(f"T_obs must be the positive temperature the training data were observed at, got {T_obs!r}")
         self.model, self.T_obs, self.system = model, float(T_obs), system
         self.offset, self.batch_size = float(offset), int(batch_size)
-        values = np.asarray(system.site_values(), dtype=np.int64)
-        self._vmin = int(values.min())
-        lut = np.full(int(values.max()) - self._vmin + 1, -1, dtype=np.int64)
-        lut[values - self._vmin] = np.arange(len(values))
-        self._lut = torch.as_tensor(lut)
         self._last = None
 
     def states(self, configs) -> torch.Tensor:
         """configs (B, L, L) of the system's values -> int64 state indices (B, L, L) (spins: (s + 1) // 2)."""
-        x = torch.as_tensor(np.asarray(configs) if not is_torch(configs) else configs).long()
-        return self._lut.to(x.device)[x - self._vmin]
+        return state_indices(self.system, configs)
 
     @torch.no_grad()
     def log_prob(self, configs) -> torch.Tensor:
