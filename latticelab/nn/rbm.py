@@ -156,7 +156,8 @@ class PottsRBM(RBM):
     def sample_visible(self, h: torch.Tensor, generator=None) -> torch.Tensor:
         """One-hot v ~ p(v | h): float (B, n_sites * q)."""
         p = self._groups(self.visible_probs(h))
-        states = torch.multinomial(p.reshape(-1, self.q), 1, generator=generator).reshape(p.shape[:-1])
+        u = torch.rand((*p.shape[:-1], 1), generator=generator, dtype=p.dtype, device=p.device)
+        states = (p.cumsum(-1) < u).sum(-1).clamp_(max=self.q - 1)  # inverse CDF: one uniform per site
         return F.one_hot(states, self.q).to(p.dtype).flatten(-2)
 
     def _visible_log_norm(self, field: torch.Tensor) -> torch.Tensor:

@@ -89,6 +89,15 @@ def test_potts_conditionals_are_normalised_per_site_and_samples_one_hot():
     assert rbm.flow(rbm.random_visible(2), 2).shape == (3, 2, 15)
 
 
+def test_potts_samples_follow_the_conditional_probabilities():
+    rbm = randomised(PottsRBM(n_sites=2, q=4, n_hidden=3), 10)
+    h = torch.tensor([[1.0, 0.0, 1.0]], dtype=torch.float64).repeat(40000, 1)
+    v = rbm.sample_visible(h, torch.Generator().manual_seed(4)).reshape(-1, 2, 4)
+    p = rbm.visible_probs(h[:1]).reshape(2, 4)
+    freq = v.mean(0)
+    assert torch.all((freq - p).abs() < 5 * torch.sqrt(p * (1 - p) / 40000) + 1e-3), (freq, p)
+
+
 def test_potts_free_energy_and_partition_function_match_enumeration():
     rbm = randomised(PottsRBM(n_sites=3, q=3, n_hidden=3), 7)
     v, h = all_one_hot(3, 3), all_binary(3)
