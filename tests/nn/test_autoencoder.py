@@ -142,7 +142,13 @@ def test_beta_predictor_learns_a_linear_rule():
     model = BetaPredictor(16, hidden=32, seed=0)
     from latticelab.nn import supervised
     import torch.nn.functional as F
-    hist = fit(model, DataLoader(data, batch_size=64, shuffle=True), epochs=25, loss_fn=supervised(F.mse_loss), lr=3e-3, seed=0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny net: more threads only add OpenMP overhead on a busy machine
+    try:
+        hist = fit(model, DataLoader(data, batch_size=64, shuffle=True), epochs=25, loss_fn=supervised(F.mse_loss),
+                   lr=3e-3, seed=0)
+    finally:
+        torch.set_num_threads(threads)
     assert hist["train_loss"][-1] < 0.5 * np.var(beta)
 
 

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -69,6 +70,19 @@ def _loaders(x, y, config: Config, split_seed: int = 0):
             DataLoader(sets[1], batch_size=max(config.batch, 1000)))
 
 
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """torch's intra-op thread count set to ``n`` inside the block (0: unchanged), restored afterwards.
+    Measured on a loaded 2-core machine: one L = 32 autoencoder epoch took 0.9 s on 1 thread, 28 s on 2."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class EpochBar:
     """A ``fit`` callback: one tqdm bar of epochs per training run (reusable across runs)."""
 
@@ -112,8 +126,9 @@ def _train(config, stage, data_keys, build, loaders, *, loss, callbacks=(), retr
     extra = {**extra, "epochs": epochs}
 
     def run(model):
-        return fit(model, train, val, epochs=epochs, loss_fn=loss, lr=config.lr, callbacks=callbacks,
-                   seed=config.seed)
+        with torch_threads(config.threads):
+            return fit(model, train, val, epochs=epochs, loss_fn=loss, lr=config.lr, callbacks=callbacks,
+                       seed=config.seed)
 
     model, history = cache.cached_model(_key(config, stage, data_keys, **extra), build, run, retrain=retrain)
     return Trained(stage, model.eval(), history, float(history["val_loss"][-1]))
