@@ -136,8 +136,8 @@ def autoencoder_flow(predictor, autoencoder, betas, configs, n_steps: int, *, ne
 
 
 def majority_flow(predictor_half, betas, configs, *, near: float, window=None) -> Flow:
-    """Predicted beta of the 2x2 majority-rule blocks (L/2 x L/2) of configs (n_betas, n, L, L), by a predictor
-    trained on L/2 x L/2 lattices; row 0 is that predictor on fresh L/2 lattices' stand-in: the blocks' input beta."""
+    """Predicted beta of the 2x2 majority-rule blocks (L/2 x L/2) of configs (n_betas, n, L, L), read by a
+    predictor trained on L/2 x L/2 lattices. Row 0 of ``steps`` is the input beta itself, row 1 the blocks' beta."""
     blocks = majority_block(np.asarray(configs), 2)
     mapped = predictor_half.predict(blocks).mean(axis=1)
     beta = np.asarray(betas, np.float64)
