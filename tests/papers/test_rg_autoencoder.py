@@ -49,6 +49,11 @@ def test_the_autoencoder_beats_both_rg_models(results):
     assert m1 < m3 and m2 < m3, "the fully transferred RG model reconstructs worst"
 
 
+def test_the_autoencoder_flow_attracts_while_decimation_repels(results):
+    assert results.row("autoencoder flow: slope of the line (< 1: attractor)").ours < 1
+    assert 0.1 < results.row("autoencoder flow: fixed point beta (line fit)").ours < 0.6
+
+
 def test_entropy_is_highest_when_hot_and_the_autoencoder_smooths(caches):
     config = app.Config.smoke()
     data = app.make_data(config, progress=False)
