@@ -124,6 +124,15 @@ def test_spins_and_states_map_to_units():
         states_to_visible(torch.tensor([[0, 3]]), 3)
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny matmuls: one torch thread (two threads on a busy 2-core machine made this test 20x slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def exact_samples(rbm, n, seed):
     """n exact samples of a tiny binary RBM's p(v), by enumeration."""
     v = all_binary(rbm.n_visible)
@@ -133,7 +142,7 @@ def exact_samples(rbm, n, seed):
 
 
 @pytest.mark.parametrize("persistent", [False, True])
-def test_cd_training_raises_the_exact_log_likelihood_of_data_from_a_known_rbm(persistent):
+def test_cd_training_raises_the_exact_log_likelihood_of_data_from_a_known_rbm(persistent, one_thread):
     teacher = randomised(RBM(8, 3), 9, scale=1.5)
     data = exact_samples(teacher, 2000, seed=1)
     student = RBM(8, 4, seed=0).double()

@@ -37,6 +37,15 @@ def test_bad_calls_say_how_to_fix_them():
 
 
 def test_trained_thermometer_orders_held_out_temperatures(tmp_path):
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # small layers: one thread is fastest (and two on a busy 2-core machine crawl)
+    try:
+        _train_and_check(tmp_path)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train_and_check(tmp_path):
     ds = ll.data.generate(ll.Ising(L=8), T=T_GRID, n_samples=320, seed=3, cache_dir=tmp_path, progress=False)
     x = spins_to_visible(ds.flat_configs())
     y = torch.as_tensor(ds.labels("T_index"))
