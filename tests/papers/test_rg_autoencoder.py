@@ -97,3 +97,15 @@ def test_second_run_loads_every_net_from_the_cache(results, caches):
     again = app.reproduce(app.Config.smoke(), progress=False)
     assert [r.ours for r in again.rows] == [r.ours for r in results.rows]
     assert again.seconds < results.seconds
+
+
+def test_training_device_follows_the_config():
+    import torch
+
+    from latticelab.papers.rg_autoencoder.stages import train_device
+
+    assert train_device("cpu") == "cpu"
+    assert train_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert app.Config.paper().device == "auto" and app.Config.laptop().device == "cpu"
+    with pytest.raises(ValueError, match="'cpu', 'cuda' or 'auto'"):
+        app.Config(**{**app.Config.ROWS["smoke"], "device": "gpu", "name": "smoke"})

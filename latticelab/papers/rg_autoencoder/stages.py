@@ -70,6 +70,15 @@ def _loaders(x, y, config: Config, split_seed: int = 0):
             DataLoader(sets[1], batch_size=max(config.batch, 1000)))
 
 
+def train_device(name: str) -> str:
+    """'cpu' or 'cuda' for a Config.device ('auto': cuda when torch sees a GPU)."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("Config.device='cuda' but torch sees no GPU; use device='auto' or 'cpu'")
+    return name
+
+
 @contextlib.contextmanager
 def torch_threads(n: int):
     """torch's intra-op thread count set to ``n`` inside the block (0: unchanged), restored afterwards.
@@ -125,12 +134,15 @@ def _train(config, stage, data_keys, build, loaders, *, loss, callbacks=(), retr
     epochs = config.epochs if epochs is None else epochs
     extra = {**extra, "epochs": epochs}
 
+    device = train_device(config.device)
+
     def run(model):
         with torch_threads(config.threads):
             return fit(model, train, val, epochs=epochs, loss_fn=loss, lr=config.lr, callbacks=callbacks,
-                       seed=config.seed)
+                       seed=config.seed, device=device)
 
-    model, history = cache.cached_model(_key(config, stage, data_keys, **extra), build, run, retrain=retrain)
+    model, history = cache.cached_model(_key(config, stage, data_keys, **extra), build, run, retrain=retrain,
+                                        device=device)
     return Trained(stage, model.eval(), history, float(history["val_loss"][-1]))
 
 
