@@ -109,3 +109,17 @@ def test_training_device_follows_the_config():
     assert app.Config.paper().device == "auto" and app.Config.laptop().device == "cpu"
     with pytest.raises(ValueError, match="'cpu', 'cuda' or 'auto'"):
         app.Config(**{**app.Config.ROWS["smoke"], "device": "gpu", "name": "smoke"})
+
+
+def test_autoencoder_paths_for_the_animator(caches, results):
+    config = app.Config.smoke()
+    data = app.make_data(config, progress=False)
+    wide, pred = app.train_wide_autoencoder(config, data), app.train_beta_predictors(config, data)  # cached
+    paths, readings = app.autoencoder_paths(pred.full.model, wide.model, data.betas, data.test.configs, 3,
+                                            starts=(0.2, 0.5), chains=4)
+    assert len(paths) == 2 and paths.keys() == readings.keys()
+    for key, path in paths.items():
+        assert path.shape == (4, 4, config.L ** 2) and path.min() >= 0 and path.max() <= 1
+        assert set(np.unique(path[0])) <= {0.0, 1.0}  # step 0: the +-1 input lattices
+        i = int(np.argmin(np.abs(data.betas - float(key.split("=")[1]))))
+        assert np.allclose(readings[key][0], pred.full.model.predict(data.test.configs[i, :4]))

@@ -24,7 +24,7 @@ import time
 from ...exact.critical import ising_tc
 from ...exact.rg import decimation_fixed_point
 from ..results import Results, Row
-from .analysis import (Entropy, Flow, Parity, autoencoder_flow, crossing, entropy_curves, local_entropy,
+from .analysis import (Entropy, Flow, Parity, autoencoder_flow, autoencoder_paths, crossing, entropy_curves, local_entropy,
                        majority_flow, parity, quantise, rg_flow)
 from .config import PAPER_BETA, Config
 from .stages import (Data, EpochBar, Predictors, Shallow, Trained, beta_grid, make_data, spins, train_beta_predictors,
@@ -44,7 +44,7 @@ BETA_C = 1.0 / ising_tc()  # 0.440687, exact (Onsager)
 FLOW_WINDOW = (0.1, 0.6)  # where the lines are fitted: the predictor's training range in the paper (Sec. III.4)
 
 __all__ = ["BETA_C", "CARD", "Config", "Data", "Entropy", "EpochBar", "Flow", "NOTEBOOK", "PAPER_BETA", "PAPER_VALUES", "Parity",
-           "Predictors", "Shallow", "TITLE", "Trained", "autoencoder_flow", "beta_grid", "crossing", "entropy_curves",
+           "Predictors", "Shallow", "TITLE", "Trained", "autoencoder_flow", "autoencoder_paths", "beta_grid", "crossing", "entropy_curves",
            "local_entropy", "majority_flow", "make_data", "parity", "quantise", "reproduce", "rg_flow", "spins",
            "train_beta_predictors", "train_models", "train_shallow", "train_wide_autoencoder"]
 

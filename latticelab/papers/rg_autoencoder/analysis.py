@@ -150,3 +150,24 @@ def rg_flow(beta0, steps: int) -> np.ndarray:
     for _ in range(steps):
         out.append(np.asarray(decimation_beta(out[-1]), dtype=np.float64))
     return np.stack(out)
+
+
+def autoencoder_paths(predictor, autoencoder, betas, configs, n_steps: int, starts, chains: int = 8) -> tuple:
+    """Flows for an animator: lattices x, AE(x), AE(AE(x)), ... from test lattices at the grid betas nearest to
+    ``starts``. Returns (paths, readings), both keyed 'beta = 0.xxx': paths float32 (n_steps + 1, chains, L*L)
+    with values (x + 1) / 2 clipped to [0, 1] (0: down, 1: up), readings float64 (n_steps + 1, chains), the
+    predicted beta of each lattice."""
+    betas, configs = np.asarray(betas, np.float64), np.asarray(configs)
+    L = configs.shape[-1]
+    paths, readings = {}, {}
+    for b in starts:
+        i = int(np.argmin(np.abs(betas - b)))
+        x = configs[i, :chains].astype(np.float32)
+        steps = [x]
+        for _ in range(n_steps):
+            steps.append(autoencoder.apply(steps[-1], shape=(L, L)))
+        path = np.stack(steps)  # (n_steps + 1, chains, L, L)
+        key = f"beta = {betas[i]:.3f}"
+        paths[key] = np.clip((path.reshape(n_steps + 1, len(x), L * L) + 1.0) / 2.0, 0.0, 1.0)
+        readings[key] = predictor.predict(path)
+    return paths, readings
