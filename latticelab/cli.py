@@ -107,5 +107,10 @@ def main(argv=None):
     args.fn(args)
 
 
-if __name__ == "__main__":  # pragma: no cover
+def script():
+    """The console entry point: exit status 0 after a command ran (``main`` returns what it made, for tests)."""
     main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    script()

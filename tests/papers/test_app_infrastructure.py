@@ -134,3 +134,18 @@ def test_registry_lists_only_complete_paper_modules():
     for name in registry.names():
         m = registry.load(name)
         assert all(hasattr(m, a) for a in registry.REQUIRED) and issubclass(m.Config, PresetConfig)
+
+
+def test_the_console_script_exits_zero_after_a_run(tmp_path, monkeypatch, capsys):
+    """``latticelab`` is ``cli:script``: a returned Results must not become the process's exit status."""
+    import sys
+
+    monkeypatch.setattr(registry, "load", lambda name: fake_paper())
+    monkeypatch.setattr(registry, "names", lambda: ["fake"])
+    monkeypatch.setattr(sys, "argv", ["latticelab", "reproduce", "fake", "--preset", "smoke", "--out", str(tmp_path)])
+    assert cli.script() is None
+    import tomllib
+    from pathlib import Path
+
+    scripts = tomllib.loads((Path(cli.__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["latticelab"] == "latticelab.cli:script"
