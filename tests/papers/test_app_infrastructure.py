@@ -144,8 +144,7 @@ def test_the_console_script_exits_zero_after_a_run(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(registry, "names", lambda: ["fake"])
     monkeypatch.setattr(sys, "argv", ["latticelab", "reproduce", "fake", "--preset", "smoke", "--out", str(tmp_path)])
     assert cli.script() is None
-    import tomllib
     from pathlib import Path
 
-    scripts = tomllib.loads((Path(cli.__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["latticelab"] == "latticelab.cli:script"
+    pyproject = (Path(cli.__file__).parents[1] / "pyproject.toml").read_text()
+    assert 'latticelab = "latticelab.cli:script"' in pyproject
