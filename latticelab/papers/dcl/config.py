@@ -40,7 +40,7 @@ class Config(PresetConfig):
                       ednn_lr=3e-3, test_per_T=32, n_pairs=500, T_min=1.0, T_max=4.4, n_T=5, mc_chains=8,
                       mc_samples=48, mc_burn_in=20, mc_thin=2),
         "laptop": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=10_000, order="spiral",
-                       gru_hidden=64, gru_epochs=10, gru_lr=2e-3, batch_size=256, n_ednn=10_000, ednn_epochs=15,
+                       gru_hidden=64, gru_epochs=10, gru_lr=1e-2, batch_size=128, n_ednn=10_000, ednn_epochs=15,
                        ednn_lr=1e-3, test_per_T=128, n_pairs=2000, T_min=1.0, T_max=4.4, n_T=10, mc_chains=8,
                        mc_samples=64, mc_burn_in=60, mc_thin=3),
         "paper": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=800_000, order="spiral",
