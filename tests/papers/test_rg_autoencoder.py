@@ -83,7 +83,6 @@ def test_crossing_and_local_entropy_exact_values():
     beta = np.array([0.1, 0.2, 0.3, 0.4])
     assert app.crossing(beta, [0.2, 0.25, 0.3, 0.35], near=0.44) == pytest.approx(0.3)
     assert app.crossing(beta, beta + 0.1, near=0.44) is None
-    pytest.importorskip("skimage")
     assert np.allclose(app.local_entropy(np.ones((2, 6, 6))), 0.0)
     x = np.ones((1, 6, 6))
     x[0, 0, 0] = -1  # one flipped corner spin: windows of 4, 6, 6 and 9 sites inside the lattice see it

@@ -53,14 +53,6 @@ def add_arguments(parser):
     parser.add_argument("--retrain", action="store_true", help="train every net again instead of loading the model cache")
 
 
-def _entropy_available() -> bool:
-    try:
-        import skimage.filters.rank  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def reproduce(config: Config, *, progress: bool = True, retrain: bool = False) -> Results:
     """Every stage, in order, with progress bars; the results table (see ``PAPER_VALUES``)."""
     from tqdm.auto import tqdm
@@ -85,7 +77,7 @@ def reproduce(config: Config, *, progress: bool = True, retrain: bool = False) -
     ae = step("autoencoder flow", autoencoder_flow, pred.full.model, wide.model, data.betas, test, config.flow_steps,
               near=BETA_C, window=FLOW_WINDOW)
     maj = majority_flow(pred.half.model, data.betas, test, near=BETA_C, window=FLOW_WINDOW)
-    ent = step("entropy", entropy_curves, data.betas, test, wide.model, config.entropy_levels) if _entropy_available() else None
+    ent = step("entropy", entropy_curves, data.betas, test, wide.model, config.entropy_levels)
     bar.close()
 
     rows = [Row(f"validation {config.loss} loss, {label}", models[k].val_loss, paper=PAPER_VALUES[k])
@@ -100,14 +92,12 @@ def reproduce(config: Config, *, progress: bool = True, retrain: bool = False) -
              Row("majority-rule flow: slope of the line (> 1: repeller)", maj.slope),
              Row("decimation recursion: fixed point beta", decimation_fixed_point(), paper=PAPER_VALUES["rg_fixed_point"],
                  reference=BETA_C)]
-    if ent is not None:
-        for name in ("input", "autoencoded", "decimated"):
-            rows.append(Row(f"local entropy (bits/site) at beta = {ent.beta[0]:.3f}, {name}", getattr(ent, name)[0],
-                            ours_err=getattr(ent, f"{name}_err")[0]))
+    for name in ("input", "autoencoded", "decimated"):
+        rows.append(Row(f"local entropy (bits/site) at beta = {ent.beta[0]:.3f}, {name}", getattr(ent, name)[0],
+                        ours_err=getattr(ent, f"{name}_err")[0]))
     notes = (f"L = {config.L}; losses are the data term on a 20% validation split (no L1 term); the paper's data "
              f"beta {config.beta} is just above Tc (exact beta_c = {BETA_C:.5f}); fixed points: line fitted to one "
-             f"AE step over beta in {FLOW_WINDOW}, majority crossing by interpolation"
-             + ("" if ent is not None else "; entropy skipped: scikit-image is not installed"))
+             f"AE step over beta in {FLOW_WINDOW}, majority crossing by interpolation")
     device = str(next(models["model_1"].model.parameters()).device)
     return Results(paper=TITLE, preset=config.name, seconds=time.perf_counter() - start, device=device, rows=rows,
                    notes=notes)
