@@ -50,4 +50,8 @@ _export("errorbar_plot", "._plots")
 _export("line_plot", "._plots")
 _export("snapshots", "._plots")
 _export("read_history", ".training_monitor")
+_export("FlowAnimator", ".flow_animator")
+_export("FlowExplorer", ".reconstruction_view")
+_export("heatmap", ".reconstruction_view")
+_export("gallery", ".reconstruction_view")
 

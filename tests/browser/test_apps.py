@@ -13,7 +13,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 VIEWER = ".ll-viewer"
 # Text each notebook prints once its last science check ran (pages render progressively)
 DONE = {"index.ipynb": "setup checked", "viewer_demo.ipynb": "exact (Kaufman, L =",
-        "ising_playground.ipynb": "the network switches at T"}
+        "ising_playground.ipynb": "the network switches at T", "rbm_flow.ipynb": "rbm_flow: the flows ran to T =",
+        "rg_autoencoder.ipynb": "rg_autoencoder: all checks passed"}
 
 
 def python_errors(page) -> list:
