@@ -58,19 +58,21 @@ class Config(PresetConfig):
     count_test_max: int = knob("counting is tested on 0..count_test_max open worms")
     n_count: int = knob("configurations per count in the counting sets")
     check_sweeps: int = knob("sweeps of the mu = 0 worm-versus-direct-simulation check")
+    blaze_samples: int = knob("configurations per mu of the silver-blaze scan n(mu) on a 32 x 4 lattice")
 
     ROWS = {
         "smoke": dict(lam=1.0, train_points=((4.25, 1.0), (4.01, 1.5)), test_etas=(4.01, 4.25), test_mus=(1.0, 1.5),
                       train_size=8, test_sizes=(8, 16), n_train=192, n_test=32, thin=2, burn_in=60, epochs=4,
-                      batch=64, lr=2e-3, count_train=(0, 5), count_test_max=5, n_count=32, check_sweeps=200),
+                      batch=64, lr=2e-3, count_train=(0, 5), count_test_max=5, n_count=32, check_sweeps=200,
+                      blaze_samples=32),
         "laptop": dict(lam=1.0, train_points=((4.25, 1.0), (4.01, 1.5)), test_etas=(4.01, 4.04, 4.25),
                        test_mus=(1.0, 1.25, 1.5), train_size=8, test_sizes=(8, 16, 32), n_train=1024, n_test=128,
                        thin=4, burn_in=300, epochs=20, batch=64, lr=1e-3, count_train=(0, 5), count_test_max=8,
-                       n_count=256, check_sweeps=1500),
+                       n_count=256, check_sweeps=1500, blaze_samples=128),
         "paper": dict(lam=1.0, train_points=((4.25, 1.0), (4.01, 1.5)), test_etas=(4.01, 4.04, 4.25),
                       test_mus=(1.0, 1.25, 1.5), train_size=8, test_sizes=(8, 16, 32, 64), n_train=2000, n_test=500,
                       thin=10, burn_in=1000, epochs=100, batch=100, lr=1e-3, count_train=(0, 5), count_test_max=10,
-                      n_count=2500, check_sweeps=5000),
+                      n_count=2500, check_sweeps=5000, blaze_samples=512),
     }
 
 
@@ -264,6 +266,29 @@ def worm_check(config, eta=4.25, L=4, seed=0):
     direct = direct_phi_metropolis(L, L, eta, config.lam, 32, config.check_sweeps, seed + 1)[:, 0]
     return ((per_chain.mean(), per_chain.std(ddof=1) / 4), (direct.mean(), direct.std(ddof=1) / np.sqrt(32)),
             (float(d.density.mean()), float(d.density.std() / np.sqrt(len(d.density)))))
+
+
+@dataclasses.dataclass(frozen=True)
+class Blaze:
+    """n(mu) on a long-time lattice: mu (k,), density mean and error (k,), one sample's configuration per mu."""
+
+    mu: np.ndarray
+    density: np.ndarray
+    error: np.ndarray
+    configs: np.ndarray
+
+
+def silver_blaze(config, mus=tuple(np.round(np.linspace(0.0, 1.6, 9), 3)), Lt=32, Lx=4, eta=4.01, seed=0) -> Blaze:
+    """The density versus mu at eta = 4.01: zero below the onset (silver blaze), rising above it."""
+    dens, err, confs = [], [], []
+    for mu in mus:
+        d = sample_dual(ComplexPhi4(Lt, Lx, eta=eta, lam=config.lam, mu=mu), config.blaze_samples, burn_in=200, thin=4,
+                        seed=seed)
+        per_chain = d.density.reshape(d.n_chains, -1).mean(axis=1)
+        dens.append(per_chain.mean())
+        err.append(per_chain.std(ddof=1) / np.sqrt(d.n_chains))
+        confs.append(d.configs[-1])
+    return Blaze(np.asarray(mus, float), np.array(dens), np.array(err), np.array(confs))
 
 
 def _mean_loss(losses, keep):
