@@ -51,6 +51,11 @@ class Worm(Update):
             )
         super().check(system, backend_name, h)
 
+    @classmethod
+    def prefers(cls, system, backend_name, h) -> bool:
+        """For 'auto' (once 'worm' is in updates.AUTO_ORDER): the worm is the update of dual link systems."""
+        return callable(getattr(system, "log_weights", None)) and backend_name in cls.backends
+
     def set_params(self, beta, h):
         if np.any(beta != 1.0):
             raise ValueError("ComplexPhi4 has no temperature (its couplings set the weights); sample it at T=1")

@@ -1,0 +1,34 @@
+"""The equivariance app under Voila in headless Chromium: it renders with its last check done and no errors,
+and its main control, the worm probe, samples on demand: n ~ 0 at small mu, n > 0.5 above the onset."""
+from test_apps import python_errors, wait_executed
+
+DONE = "equivariance app: all checks ran"
+
+PROBE = ".ll-worm-probe"
+
+
+def density(page) -> float:
+    return float(page.eval_on_selector(f'{PROBE} [data-ll="density"]', "e => e.dataset.value"))
+
+
+def sample_at(page, mu: float) -> float:
+    box = page.locator(f"{PROBE} input").first  # the mu box
+    before = page.inner_text(PROBE)
+    box.fill(str(mu))
+    box.press("Enter")
+    page.click(f"{PROBE} button")
+    page.wait_for_function("([sel, old]) => document.querySelector(sel).innerText !== old && "
+                           f"document.querySelector(sel).innerText.includes('mu = {mu}')", arg=[PROBE, before],
+                           timeout=60_000)
+    return density(page)
+
+
+def test_equivariance_app_renders_and_the_probe_follows_mu(server, page):
+    page.goto(server.page_url("equivariant_cnn.ipynb"), wait_until="load", timeout=120_000)
+    wait_executed(page, DONE, timeout=300_000)
+    assert DONE in page.inner_text("body") and not python_errors(page), python_errors(page)
+    page.wait_for_selector(f'{PROBE} [data-ll="density"]')
+    assert abs(density(page)) < 0.02  # mu = 0 at start
+    assert sample_at(page, 1.6) > 0.5
+    assert abs(sample_at(page, 0.3)) < 0.02
+    assert not python_errors(page) and not page.js_errors, (python_errors(page), page.js_errors)
