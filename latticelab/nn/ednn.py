@@ -40,13 +40,13 @@ class EDNN(nn.Module):
             raise ValueError(f"site_kind must be 'spin' or 'state' (the system's site_kind), got {site_kind!r}")
         self.hidden, self.site_kind, self.n_states = hidden, site_kind, positive_int(n_states, "n_states", minimum=2)
         self.window = self.focus + 2 * self.context
-        layers, width = [nn.Conv2d(1, hidden[0], self.window, stride=self.focus)], hidden[0]
-        for h in hidden[1:]:
-            layers += [nn.ReLU(), nn.Conv2d(width, h, 1)]
-            width = h
-        layers += [nn.ReLU(), nn.Conv2d(width, 1, 1)]
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]):  # the weights come from ``seed`` alone
             torch.manual_seed(0 if seed is None else int(seed))
+            layers, width = [nn.Conv2d(1, hidden[0], self.window, stride=self.focus)], hidden[0]
+            for h in hidden[1:]:
+                layers += [nn.ReLU(), nn.Conv2d(width, h, 1)]
+                width = h
+            layers += [nn.ReLU(), nn.Conv2d(width, 1, 1)]
             self.net = nn.Sequential(*layers)
         # every site lies in at most `reach` consecutive tiles per direction
         self.reach = max(sum(1 for a in range(-self.window, self.window)

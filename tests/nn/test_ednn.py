@@ -66,6 +66,12 @@ def test_local_update_gives_the_full_reevaluation_delta(focus, context, L):
     assert isinstance(t, torch.Tensor) and np.allclose(t.numpy(), local, atol=1e-12)
 
 
+def test_weights_come_from_the_seed_alone():
+    a, b, c = EDNN(seed=3), EDNN(seed=3), EDNN(seed=4)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert not torch.equal(a.net[0].weight, c.net[0].weight)
+
+
 def test_potts_states_are_encoded_in_minus_one_to_one():
     model = EDNN(site_kind="state", n_states=3)
     x = np.array([[[0, 1], [2, 1]]], dtype=np.int8)
