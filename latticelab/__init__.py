@@ -5,13 +5,14 @@
 """
 from . import exact, observables, stats
 from .backend import resolve as resolve_backend
-from .samplers import Chain, Samples, sample
-from .systems import EdwardsAnderson, Ising, Potts
-
 from ._version import __version__
+from .samplers import Chain, Samples, sample
+from .samplers.dual import sample_dual
+from .systems import ComplexPhi4, EdwardsAnderson, Ising, Potts
 
 __all__ = [
     "Chain",
+    "ComplexPhi4",
     "EdwardsAnderson",
     "Ising",
     "Potts",
@@ -20,6 +21,7 @@ __all__ = [
     "observables",
     "resolve_backend",
     "sample",
+    "sample_dual",
     "stats",
 ]
 

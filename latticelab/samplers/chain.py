@@ -14,7 +14,7 @@ from .. import _validate
 from ..backend import resolve
 from ..lattice import check_size
 from ..systems import check_system
-from . import learned, metropolis, updates, wolff  # noqa: F401  (each registers its update)
+from . import learned, metropolis, updates, wolff, worm  # noqa: F401  (each registers its update)
 
 STARTS = ("auto", "hot", "cold")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 UPDATES: dict = {}
-AUTO_ORDER = ("wolff", "metropolis")
+AUTO_ORDER = ("worm", "wolff", "metropolis")
 
 
 def register(cls):

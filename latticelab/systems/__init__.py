@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from .base import SITE_KINDS, LatticeSystem
 from .glass import EdwardsAnderson
+from .phi4 import ComplexPhi4
 from .ising import Ising, ising_tc
 from .potts import Potts, potts_palette, potts_tc
 
-__all__ = ["SITE_KINDS", "SYSTEMS", "EdwardsAnderson", "Ising", "LatticeSystem", "Potts", "check_system",
+__all__ = ["SITE_KINDS", "SYSTEMS", "ComplexPhi4", "EdwardsAnderson", "Ising", "LatticeSystem", "Potts", "check_system",
            "ising_tc", "make_system", "potts_palette", "potts_tc"]
 
 #: The systems by name (what the viewer's model menu lists, in this order).
