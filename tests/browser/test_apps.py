@@ -14,7 +14,7 @@ VIEWER = ".ll-viewer"
 # Text each notebook prints once its last science check ran (pages render progressively)
 DONE = {"index.ipynb": "setup checked", "viewer_demo.ipynb": "exact (Kaufman, L =",
         "ising_playground.ipynb": "the network switches at T", "rbm_flow.ipynb": "rbm_flow: the flows ran to T =",
-        "rg_autoencoder.ipynb": "rg_autoencoder: all checks passed",
+        "rg_vs_autoencoder.ipynb": "rg_autoencoder: all checks passed",
         "watch_and_learn.ipynb": "watch and learn: science checks passed",
         "equivariant_cnn.ipynb": "equivariance app: all checks ran"}
 

@@ -3,7 +3,7 @@ and the flow explorer's main control (Iterate autoencoder) replaces the lattice 
 reads its beta, step by step; Reset goes back to the input lattice."""
 from test_apps import python_errors, wait_executed
 
-NOTEBOOK = "rg_autoencoder.ipynb"
+NOTEBOOK = "rg_vs_autoencoder.ipynb"
 DONE = "rg_autoencoder: all checks passed"
 EXPLORER = ".ll-flow-explorer"
 READOUT = f'{EXPLORER} [data-ll="flow-readout"]'

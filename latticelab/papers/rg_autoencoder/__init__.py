@@ -35,7 +35,7 @@ CARD = ("Decimation RG as a linear network with hard-coded weights, next to an a
         "reconstruction losses, weights and WW^T, local entropy against beta, and a network thermometer that "
         "shows the autoencoder flowing towards the critical point while decimation flows away from its fixed "
         "point (Shukla & Thakur, arXiv 2108.06157).")
-NOTEBOOK = "rg_autoencoder.ipynb"
+NOTEBOOK = "rg_vs_autoencoder.ipynb"
 
 #: The paper's numbers (Fig. A.1, Fig. A.2, Sec. III.4, Sec. II.1)
 PAPER_VALUES = {"model_1": 0.281, "model_2": 0.341, "model_3": 0.601, "ae_wr": 0.357, "beta_mse": 0.0035,
