@@ -23,9 +23,9 @@ def test_watch_and_learn_renders_and_reruns_another_system(page, server):
     assert not python_errors(page), python_errors(page)
     text = page.inner_text("body")
     assert DONE in text and "RMSE of dE: GRU" in text
-    page.wait_for_function("() => document.querySelectorAll('.bk-Figure').length >= 4", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.bk-Figure').length >= 4", timeout=180_000)
 
-    page.wait_for_selector(f"{CONTROLS} select")
+    page.wait_for_selector(f"{CONTROLS} select", timeout=180_000)
     page.select_option(f"{CONTROLS} select >> nth=0", label="potts")
     page.click(f"{CONTROLS} button:has-text('Re-run')")
     page.wait_for_selector(f"{CONTROLS} >> text=running potts", timeout=30_000)

@@ -27,7 +27,7 @@ def test_equivariance_app_renders_and_the_probe_follows_mu(server, page):
     page.goto(server.page_url("equivariant_cnn.ipynb"), wait_until="load", timeout=120_000)
     wait_executed(page, DONE, timeout=300_000)
     assert DONE in page.inner_text("body") and not python_errors(page), python_errors(page)
-    page.wait_for_selector(f'{PROBE} [data-ll="density"]')
+    page.wait_for_selector(f'{PROBE} [data-ll="density"]', timeout=180_000)
     assert abs(density(page)) < 0.02  # mu = 0 at start
     assert sample_at(page, 1.6) > 0.5
     assert abs(sample_at(page, 0.3)) < 0.02

@@ -28,7 +28,7 @@ def test_rbm_flow_app_renders_and_its_animator_steps_plays_and_switches_start(pa
     wait_executed(page, DONE)
     assert not python_errors(page), python_errors(page)
     assert DONE in page.inner_text("body")
-    wait_value(page, "frames", "v >= 1")  # the animator drew the frame its hello asked for
+    wait_value(page, "frames", "v >= 1", timeout=180_000)  # the animator drew the frame its hello asked for
 
     # one step forward: the flow leaves the all-up start, so the lattice and the reading change
     assert value(page, "flow-step") == 0
