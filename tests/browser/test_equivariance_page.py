@@ -1,5 +1,6 @@
 """The equivariance app under Voila in headless Chromium: it renders with its last check done and no errors,
 and its main control, the worm probe, samples on demand: n ~ 0 at small mu, n > 0.5 above the onset."""
+import pytest
 from test_apps import python_errors, wait_executed
 
 DONE = "equivariance app: all checks ran"
@@ -23,6 +24,11 @@ def sample_at(page, mu: float) -> float:
     return density(page)
 
 
+
+# A paper page sometimes never shows its last widgets under Voila when the suite loads the machine
+# (seen in 2 of ~8 full-suite runs of these pages; suspected: iopub messages dropped by the rate limit
+# while the notebook trains). One rerun on a fresh page, until that is found and fixed.
+@pytest.mark.flaky(reruns=1)
 def test_equivariance_app_renders_and_the_probe_follows_mu(server, page):
     page.goto(server.page_url("equivariant_cnn.ipynb"), wait_until="load", timeout=120_000)
     wait_executed(page, DONE, timeout=300_000)
