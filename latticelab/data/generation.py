@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _atomic
-from . import store
+from . import _lock, store
 from .dataset import Dataset
 from .packing import Codec, codec_for
 from .spec import FORMAT_VERSION, DatasetSpec
@@ -48,13 +48,20 @@ def cache_path(spec: DatasetSpec, cache_dir=None) -> Path:
 def load(spec: DatasetSpec, cache_dir=None):
     """The verified cached ``Dataset`` of ``spec``, or None if absent or invalid (with a CacheWarning)."""
     path = cache_path(spec, cache_dir)
+    dataset, problem = _read(spec, path)
+    if problem:
+        warnings.warn(problem, CacheWarning, stacklevel=2)
+    return dataset
+
+
+def _read(spec: DatasetSpec, path: Path) -> tuple:
+    """(the verified Dataset at ``path`` or None, why an entry there was not trusted or None)."""
     if not path.is_file():
-        return None
+        return None, None
     try:
-        return _from_entry(spec, path, *store.read(path, spec.key()))
+        return _from_entry(spec, path, *store.read(path, spec.key())), None
     except store.CorruptEntry as err:
-        warnings.warn(f"ignoring invalid cache entry {path}: {err}; it will be regenerated", CacheWarning, stacklevel=2)
-        return None
+        return None, f"ignoring invalid cache entry {path}: {err}; it will be regenerated"
 
 
 def save(dataset: Dataset, cache_dir=None) -> Path:
@@ -173,6 +180,7 @@ def generate(
     seed=_DEFAULT,
     cache_dir=None,
     progress=True,
+    lock_timeout=None,
 ) -> Dataset:
     """Generate a labelled data set, or load it from the cache if it was made before.
 
@@ -185,6 +193,10 @@ def generate(
     ``~/.cache/latticelab/datasets``; False -> no cache (always sample).
     An entry is used only if it passes every integrity check; otherwise it is
     regenerated with a ``CacheWarning``.
+    Processes that ask for the same missing entry at once (kernels of a class) generate it once: one
+    holds the entry's file lock and generates, the others wait for it and then read the entry.
+    lock_timeout: seconds to wait for that (None: ``$LATTICELAB_LOCK_TIMEOUT`` or an hour); past it a
+    ``TimeoutError`` says who holds the lock and what to do. A killed generator frees its lock.
     ``backend='auto'`` is resolved before keying (torch on a CUDA machine, numba otherwise),
     so entries made on a GPU are not reused on a laptop unless the backend is pinned.
     """
@@ -201,14 +213,22 @@ def generate(
     if cache_dir is False:
         return _from_samples(spec, _run(spec, progress))
     directory = resolve_cache_dir(cache_dir)
-    cached = load(spec, directory)
+    path = cache_path(spec, directory)
+    cached, _ = _read(spec, path)  # no lock needed to read: entries are written atomically
     if cached is not None:
         return cached
-    dataset = _from_samples(spec, _run(spec, progress))
-    try:
-        path = save(dataset, directory)
-        dataset = dataclasses.replace(dataset, path=path)
-    except OSError as err:
-        warnings.warn(f"could not write the cache entry in {directory} ({err}); returning uncached data", CacheWarning, stacklevel=2)
+    what = f"the dataset cache entry of {spec.system!r}"
+    with _lock.entry_lock(path, timeout=lock_timeout, what=what, category=CacheWarning):
+        cached, problem = _read(spec, path)  # another process may have written it while we waited
+        if cached is not None:
+            return cached
+        if problem:
+            warnings.warn(problem, CacheWarning, stacklevel=2)
+        dataset = _from_samples(spec, _run(spec, progress))
+        try:
+            path = save(dataset, directory)
+            dataset = dataclasses.replace(dataset, path=path)
+        except OSError as err:
+            warnings.warn(f"could not write the cache entry in {directory} ({err}); returning uncached data", CacheWarning, stacklevel=2)
     store.clean_temp_files(directory)
     return dataset

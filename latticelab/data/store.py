@@ -14,6 +14,10 @@ Writes go through ``latticelab._atomic.write_atomic`` (a fsynced temp file
 reader sees either the old entry, the new one, or none — never a partial one. Temp files
 are never read; ``clean_temp_files`` removes those whose writer is gone.
 
+Concurrent makers: ``generate`` makes a missing entry under an exclusive file lock on
+``.<final name>.lock`` (``latticelab.data._lock``), so processes that ask for it at once make it once; the
+others wait and read it. Reading needs no lock.
+
 Sections hold plain numbers only (bool, integer or float of any width, little-endian): a
 header can never make the reader build Python objects.
 """
@@ -27,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _atomic
+from . import _lock
 
 MAGIC = b"LLDSET\r\n"
 _DIGEST = 32
@@ -129,5 +134,6 @@ def read(path, expected_key: str) -> tuple:
 
 
 def clean_temp_files(cache_dir) -> list:
-    """Remove temp files left by writers that died (or are older than a day); returns them."""
-    return _atomic.clean_temp_files(cache_dir, STALE_AFTER_S)
+    """Remove temp files left by writers that died (or are older than a day) and lock files nobody holds
+    (their holder was killed); returns them."""
+    return _atomic.clean_temp_files(cache_dir, STALE_AFTER_S) + _lock.clean_stale_locks(cache_dir)
