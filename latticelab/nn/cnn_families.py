@@ -16,9 +16,14 @@ An architecture is a tuple of tokens, read left to right (the paper's backup tab
     "sigmoid"
 
 x: float (n, C, Lt, Lx) (C = 4: k_t, k_x, l_t, l_x) -> float (n, outputs).
+
+``Ensemble(members)`` runs R networks of one architecture as one (grouped convolutions, batched dense layers):
+x (n, C, Lt, Lx) -> (n, R, outputs), member r computing exactly what ``members[r]`` computes; R retrainings then
+cost one training's optimizer steps.
 """
 from __future__ import annotations
 
+import copy
 import re
 
 import torch
@@ -32,8 +37,10 @@ FL_REGRESSION = ("c1:64", "c2:80", "avg2", "c1:48", "c2:64", "avg2", "c1:24-", "
 EQ_COUNTING = ("c1:32", "c2:8", "c2:16", "c1:8", "gsum", "fc:1-")
 ST_COUNTING = ("c2:16", "c1:32", "c1:32", "avg2", "c1:8", "gsum", "fc:32", "fc:1-")
 FL_COUNTING = ("c2:4", "avg2", "c3:8", "avg2", "flat", "fc:4", "fc:32", "fc:1-")
-#: the second task's (detecting a flux violation) winners
+#: the second task's (detecting a flux violation) winners; parameters 2688 (the paper's table: 2657), 953, 5600
 EQ_DETECTION = ("c2:32", "c1:32", "gmax", "fc:32", "fc:1*-", "sigmoid")
+ST_DETECTION = ("c2:16*", "max2", "c1:16", "c1:8", "gmax", "fc:32*-", "fc:1-", "sigmoid")
+FL_DETECTION = ("c3:8*", "max2", "c2:32", "avg2", "c2:32", "flat", "fc:1*-", "sigmoid")
 
 _CONV = re.compile(r"^c(\d+):(\d+)([*-]*)$")
 _FC = re.compile(r"^fc:(\d+)([*-]*)$")
@@ -41,10 +48,10 @@ _GLOBAL = {"gavg": "mean", "gmax": "amax", "gsum": "sum"}
 
 
 class _Conv(torch.nn.Module):
-    def __init__(self, cin, cout, k, bias):
+    def __init__(self, cin, cout, k, bias, groups=1):
         super().__init__()
         self.k = k
-        self.conv = torch.nn.Conv2d(cin, cout, k, bias=bias)
+        self.conv = torch.nn.Conv2d(cin, cout, k, bias=bias, groups=groups)
 
     def forward(self, x):
         k = self.k
@@ -188,3 +195,91 @@ class FlatteningCNN(_Family):
 
 
 FAMILIES = {"EQ": EquivariantCNN, "ST": StridedCNN, "FL": FlatteningCNN}
+
+
+class _GroupLinear(torch.nn.Module):
+    """R linear layers at once: x (n, R, in) -> (n, R, out)."""
+
+    def __init__(self, linears):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.stack([lin.weight.detach().clone() for lin in linears]))
+        has_bias = linears[0].bias is not None
+        self.bias = torch.nn.Parameter(torch.stack([lin.bias.detach().clone() for lin in linears])) if has_bias else None
+
+    def forward(self, x):
+        y = torch.einsum("nri,roi->nro", x, self.weight)
+        return y if self.bias is None else y + self.bias
+
+
+class _Split(torch.nn.Module):
+    """(n, R * c, ...) -> (n, R, c * ...): the R members' channels side by side become a member axis."""
+
+    def __init__(self, R):
+        super().__init__()
+        self.R = R
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], self.R, -1)
+
+
+class Ensemble(torch.nn.Module):
+    """``Ensemble([EquivariantCNN(arch, seed=s) for s in range(10)])``: the members run side by side as one network,
+    x float (n, C, Lt, Lx) -> float (n, R, outputs). Convolutions become grouped convolutions (member r owns the
+    channel block r), dense layers batched matrix products; so a loss summed over the members trains each as if
+    alone (Adam is elementwise), on the same minibatches. ``members()`` gives them back with the trained weights."""
+
+    def __init__(self, members):
+        super().__init__()
+        members = list(members)
+        if not members or len({(type(m), m.arch, m.in_channels, getattr(m, "size", None)) for m in members}) != 1:
+            raise ValueError("an Ensemble needs one or more networks of one family, architecture and size")
+        self.R, self.template = len(members), members
+        self.family, self.arch, self.in_channels = members[0].family, members[0].arch, members[0].in_channels
+        self.size = getattr(members[0], "size", None)
+        layers, split = [], False
+        for group in zip(*(m.net for m in members)):
+            first = group[0]
+            if isinstance(first, _Conv):
+                c = first.conv
+                conv = _Conv(self.R * c.in_channels, self.R * c.out_channels, first.k, c.bias is not None, groups=self.R)
+                with torch.no_grad():
+                    conv.conv.weight.copy_(torch.cat([g.conv.weight for g in group]))
+                    if c.bias is not None:
+                        conv.conv.bias.copy_(torch.cat([g.conv.bias for g in group]))
+                layers.append(conv)
+            elif isinstance(first, torch.nn.Linear):
+                layers.append(_GroupLinear(group))
+            elif isinstance(first, (_Global, torch.nn.Flatten)):
+                layers += [copy.deepcopy(first), _Split(self.R)]
+                split = True
+            else:  # activations and pools hold no weights
+                layers.append(copy.deepcopy(first))
+        if not split:
+            raise ValueError("an Ensemble's architecture has a global pooling or a flatten")
+        self.net = torch.nn.Sequential(*layers)
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"Ensemble takes (n, {self.in_channels}, Lt, Lx), got {tuple(x.shape)}")
+        if self.size is not None and tuple(x.shape[-2:]) != self.size:
+            raise ValueError(f"these FlatteningCNNs were built for {self.size[0]} x {self.size[1]} lattices and cannot "
+                             f"be applied to {x.shape[-2]} x {x.shape[-1]}")
+        return self.net(x.repeat(1, self.R, 1, 1))
+
+    def members(self) -> list:
+        """The R networks as separate modules (copies) carrying the ensemble's current weights."""
+        out = [copy.deepcopy(m).to(next(self.parameters()).device) for m in self.template]
+        convs = [g.conv for g in self.net if isinstance(g, _Conv)]
+        linears = [g for g in self.net if isinstance(g, _GroupLinear)]
+        with torch.no_grad():
+            for r, m in enumerate(out):
+                for mine, theirs in zip(convs, [g.conv for g in m.net if isinstance(g, _Conv)]):
+                    n = theirs.out_channels
+                    theirs.weight.copy_(mine.weight[r * n:(r + 1) * n])
+                    if theirs.bias is not None:
+                        theirs.bias.copy_(mine.bias[r * n:(r + 1) * n])
+                for mine, theirs in zip(linears, [g for g in m.net if isinstance(g, torch.nn.Linear)]):
+                    theirs.weight.copy_(mine.weight[r])
+                    if theirs.bias is not None:
+                        theirs.bias.copy_(mine.bias[r])
+        return out
