@@ -22,9 +22,15 @@ reconstructions) subclasses it:
             ...
 
     and, while running, ``seq = self.next_frame(now)``; ``if seq: self.send_frame({...}, [data], seq)``.
+
+State from the page: a page's kernel takes whatever its websocket sends, so a view may set only the
+traits its controls set (``_view_traits``), each through the trait's validators and the subclass's
+``_check_from_view``; anything else is refused: the kernel keeps its value, sends it back (the view
+reverts) and says why in ``error``. Nothing a page sends raises into the kernel's message loop.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -90,6 +96,7 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
 
     _controls_js = None
     _controls_css = ""
+    _view_traits = ()  # the traits a view may set (its controls); the kernel owns every other synced trait
 
     error = traitlets.Unicode("").tag(sync=True)
 
@@ -103,6 +110,7 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
         self._throttle = Throttle(max_in_flight=max_in_flight, max_fps=max_fps)
         self.fps = 0.0
         self._seq = 0
+        self._refusal = ""  # the last refusal shown in ``error`` (cleared by the next accepted update)
         super().__init__(**kwargs)
         self.on_msg(self._on_view_msg)
 
@@ -170,3 +178,63 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
         except Exception as exc:  # show it in the view instead of losing it in the comm handler
             _log.exception("%s could not handle %r", type(self).__name__, kind)
             self.error = f"{type(exc).__name__}: {exc}"
+
+    # -- state from the view ---------------------------------------------------------------------
+    def _check_from_view(self, name: str, value):
+        """Refuse (raise ``TraitError``) a value a page may not set although Python may (override, e.g. to
+        hold a page to its controls' ranges). Runs after the trait's own validation; returns nothing."""
+
+    def _view_value(self, name: str, value):
+        """``value`` for trait ``name`` as the trait would take it from the view, or ``TraitError`` saying why not."""
+        if name not in self._view_traits:
+            raise traitlets.TraitError(f"{name} is set by the kernel, not by the page (the page may set "
+                                       f"{', '.join(self._view_traits) or 'nothing'})")
+        trait = self.traits()[name]
+        from_json = self.trait_metadata(name, "from_json", self._trait_from_json)
+        try:
+            value = trait._validate(self, from_json(value, self))  # the type and the @validate checks
+        except traitlets.TraitError:
+            raise
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise traitlets.TraitError(f"{name}: {exc}") from None
+        self._check_from_view(name, value)
+        return value
+
+    def set_state(self, sync_data):
+        """State from the view (a page's comm message 'update'): each trait checked first (``_view_value``);
+        the accepted ones are set together, the refused ones keep their value, which is sent back to the view,
+        and ``error`` says why. Nothing is raised into the kernel's message loop."""
+        if not isinstance(sync_data, dict):
+            self._refuse({}, [f"a state update must be a JSON object, got {type(sync_data).__name__}"])
+            return
+        accepted, refused, reasons = {}, [], []
+        for name, value in sync_data.items():
+            try:
+                self._view_value(name, value)
+            except traitlets.TraitError as exc:
+                refused.append(name)
+                reasons.append(str(exc))
+            else:
+                accepted[name] = value
+        if accepted:
+            before = {name: getattr(self, name) for name in accepted}
+            try:
+                super().set_state(accepted)
+            except Exception as exc:  # an observer or a check between traits refused: put the old values back
+                _log.warning("%s refused the state %r from the view: %s", type(self).__name__, accepted, exc)
+                with contextlib.suppress(Exception), self.hold_sync():
+                    for name, value in before.items():
+                        setattr(self, name, value)
+                refused += list(accepted)
+                reasons.append(f"{type(exc).__name__}: {exc}")
+        if refused:
+            self._refuse({name: True for name in refused if name in self.keys}, reasons)
+        elif self._refusal and self.error == self._refusal:
+            self._refusal = self.error = ""  # a valid change clears the last refusal
+
+    def _refuse(self, names: dict, reasons: list):
+        _log.warning("%s refused from the view: %s", type(self).__name__, "; ".join(reasons))
+        self._refusal = "refused from the page: " + "; ".join(reasons)
+        self.error = self._refusal
+        if names:
+            self.send_state(key=list(names))  # the view shows what the kernel has again

@@ -12,6 +12,8 @@ each site's most probable state in the Potts colours). ``readings`` (optional) g
 step (a thermometer's T): the view traces their mean over chains against the step, marks ``tc`` and shows
 their histogram at the current step. Frames go through ``LatticeCanvasWidget`` (back-pressure, drops);
 while playing, the loop runs as an asyncio task on the kernel's loop, one frame per ``1 / speed`` seconds.
+A page may set only what its controls set (playing, step, speed, start, chain), each validated; anything
+else it sends is refused and shown in the view (``_canvas.LatticeCanvasWidget.set_state``).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ _log = logging.getLogger(__name__)
 LEVELS = 17  # grey levels of a mean-field spin frame
 SPIN_COLOURS = ("#f7f7f7", "#1f3b73")  # down (v = 0), up (v = 1): the viewer's white/blue
 HIST_BINS = 24
+MAX_SPEED = 1000.0  # steps per second; the animation loop sleeps 1 / speed between steps
 _CSS = """/* FlowAnimator's layout and controls (flow_animator.js). */
 .ll-flow { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start;
   font-family: var(--jp-ui-font-family, system-ui, sans-serif); font-size: 13px;
@@ -92,6 +95,7 @@ class FlowAnimator(LatticeCanvasWidget):
 
     _controls_js = _JS / "flow_animator.js"
     _controls_css = _CSS
+    _view_traits = ("playing", "step", "speed", "start", "chain")
 
     step = traitlets.Int(0).tag(sync=True)
     n_steps = traitlets.Int(0).tag(sync=True)  # the last step index
@@ -187,9 +191,15 @@ class FlowAnimator(LatticeCanvasWidget):
 
     @traitlets.validate("speed")
     def _check_speed(self, proposal):
-        if not proposal.value > 0:
-            raise traitlets.TraitError(f"speed is steps per second, > 0; got {proposal.value}")
+        if not 0 < proposal.value <= MAX_SPEED:  # also refuses NaN
+            raise traitlets.TraitError(f"speed is steps per second, > 0 and <= {MAX_SPEED:g}; got {proposal.value}")
         return float(proposal.value)
+
+    @traitlets.validate("start")
+    def _check_start(self, proposal):
+        if self.starts and proposal.value not in self.starts:
+            raise traitlets.TraitError(f"start must be one of the flows' starts {tuple(self.starts)}, got {proposal.value!r}")
+        return proposal.value
 
     # -- animation ---------------------------------------------------------------------------------
     def advance(self):

@@ -12,7 +12,12 @@ handled while it runs. Each frame is one custom comm message (bit-packed or uint
 ``_frames``) drawn on the lattice canvas (``_canvas``, ``js/lattice_canvas.js``); the browser
 acknowledges what it draws and ``_throttle.Throttle`` drops frames while two are unacknowledged, so
 frames are dropped, never queued, and the message rate stays <= ``max_fps``. The controls are
-``js/lattice_viewer.js``. Until a view is displayed, and when no view has answered for a while (closed
+``js/lattice_viewer.js``; the view's Step runs in slices too.
+
+What a page may set: only the knobs its controls set, within the controls' ranges (L one of ``sizes``,
+T in [t_min, t_max], |h| <= h_max, sweeps_per_frame <= MAX_SWEEPS_PER_FRAME, a known model, update and
+q); anything else a page's websocket sends is refused, the kernel keeps its value and the view shows why
+(``_canvas.LatticeCanvasWidget.set_state``). Python may set any valid value (e.g. L=1024, T=10). Until a view is displayed, and when no view has answered for a while (closed
 or hidden), the loop idles: nobody is watching, so no CPU is spent and idle kernels can be culled.
 """
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import traitlets
 
+from .. import _validate
 from ..lattice import check_size
 from ..systems import SYSTEMS
 from ._canvas import LatticeCanvasWidget
@@ -31,6 +37,7 @@ from ._runner import ALGORITHMS, STARTS, Runner, takes_option, update_error
 
 SIZES = (16, 32, 64, 128, 256, 512)
 MAX_L = 2048  # the largest L a frame may have (4 MiB of u8 Potts frame)
+MAX_SWEEPS_PER_FRAME = 1000  # a Wolff sweep at L=512 near Tc takes ~50 ms: a frame at most ~1 min of work
 _STRUCTURE = ("model", "L", "q", "algorithm")
 ALGORITHM_LABELS = {"metropolis": "Metropolis", "wolff": "Wolff"}
 _JS = Path(__file__).with_name("js")
@@ -53,6 +60,7 @@ class LatticeViewer(LatticeCanvasWidget):
 
     _controls_js = _JS / "lattice_viewer.js"
     _controls_css = _JS / "lattice_viewer.css"
+    _view_traits = ("model", "q", "algorithm", "L", "T", "h", "sweeps_per_frame", "playing")
 
     model = traitlets.Unicode("ising").tag(sync=True)
     q = traitlets.Int(3).tag(sync=True)
@@ -80,6 +88,7 @@ class LatticeViewer(LatticeCanvasWidget):
         self._sent_sweeps = -1  # chain.sweeps of the last frame sent
         self._last_record = 0.0
         self._task = None
+        self._stepping = None  # the view's Step, while it runs in slices
         self._quiet = True  # trait observers ignore the initial assignment below
         sizes = sorted(set(SIZES) | {int(L)})
         super().__init__(model=model, L=int(L), q=int(q), algorithm=algorithm, T=self._runner.T, h=self._runner.h,
@@ -121,15 +130,36 @@ class LatticeViewer(LatticeCanvasWidget):
 
     @traitlets.validate("sweeps_per_frame")
     def _check_sweeps(self, proposal):
-        if proposal.value < 1:
-            raise traitlets.TraitError(f"sweeps_per_frame must be >= 1, got {proposal.value}")
+        if not 1 <= proposal.value <= MAX_SWEEPS_PER_FRAME:
+            raise traitlets.TraitError(f"sweeps_per_frame must be from 1 to {MAX_SWEEPS_PER_FRAME}, got {proposal.value}; "
+                                       "for a longer run call viewer.step(n_sweeps)")
         return proposal.value
 
     @traitlets.validate("T")
     def _check_T(self, proposal):
-        if not proposal.value > 0:
-            raise traitlets.TraitError(f"T must be a positive temperature, got {proposal.value}")
+        try:
+            _validate.reals(proposal.value, "T", minimum=0.0, strict=True)
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"{exc} (a positive, finite temperature in units of J/k_B)") from None
         return proposal.value
+
+    @traitlets.validate("h")
+    def _check_h(self, proposal):
+        try:
+            _validate.reals(proposal.value, "h", example="0.1")
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+        return proposal.value
+
+    def _check_from_view(self, name, value):
+        """A page sets what its controls can: L from the size menu, T and h within their sliders' ranges."""
+        if name == "L" and value not in self.sizes:
+            raise traitlets.TraitError(f"L={value} is not one of this viewer's sizes {tuple(self.sizes)}; "
+                                       "other sizes are set from Python (viewer.L = ...)")
+        if name == "T" and not self.t_min <= value <= self.t_max:
+            raise traitlets.TraitError(f"T={value} is outside the slider's range [{self.t_min}, {self.t_max}]")
+        if name == "h" and not abs(value) <= self.h_max:
+            raise traitlets.TraitError(f"h={value} is outside the slider's range [-{self.h_max}, {self.h_max}]")
 
     # -- traits -> runner ------------------------------------------------------------
     @traitlets.observe(*_STRUCTURE)
@@ -299,9 +329,33 @@ class LatticeViewer(LatticeCanvasWidget):
 
     def _on_control(self, kind, content):
         if kind == "step":
-            self.step()
+            self._step_from_view()
         elif kind == "reset":
             self.reset(content.get("start", "hot"))
+
+    def _step_from_view(self):
+        """The view's Step: a frame's sweeps in slices of ``slice_s`` on the kernel's loop, so the kernel keeps
+        answering (a Wolff frame at L=512 near Tc can take seconds); a Step while one runs is dropped. Without
+        a running loop (tests, scripts) it steps at once."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.step()
+            return
+        if self._stepping is None:
+            self._stepping = loop.create_task(self._step_slices(self.sweeps_per_frame))
+
+    async def _step_slices(self, n):
+        try:
+            while n > 0:
+                n -= self._runner.advance(n, self.slice_s)
+                await asyncio.sleep(0)
+            self._push_frame()
+        except Exception as exc:  # show it in the view instead of dying silently in a task
+            _log.exception("LatticeViewer step stopped")
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._stepping = None
 
     def __repr__(self):
         return f"LatticeViewer({self._runner.system!r}, T={self.T:.4g}, algorithm={self.algorithm!r}, playing={self.playing})"

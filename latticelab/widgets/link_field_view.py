@@ -1,10 +1,18 @@
 """``WormProbe``: the dual worm sampler behind two number boxes (mu, eta) and a button; the readout shows the
-density n and <|phi|^2> of fresh samples, and the flux k_t of the last one as an image."""
+density n and <|phi|^2> of fresh samples, and the flux k_t of the last one as an image.
+
+The boxes' bounds live here, not in the page: a page's websocket can set a box's value, min or max to anything,
+so ``sample`` puts the bounds back and refuses a value outside them (NaN included), keeping the last good one
+and saying why in the readout."""
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
+
+MU_RANGE = (0.0, 3.0)  # chemical potential the "mu" box offers
+ETA_RANGE = (4.0, 6.0)  # hopping parameter eta = 2d + m^2 the "eta" box offers (d = 2)
 
 
 def _png(k: np.ndarray, scale: int = 6) -> bytes:
@@ -21,6 +29,13 @@ def _png(k: np.ndarray, scale: int = 6) -> bytes:
     return buf.getvalue()
 
 
+def restore_bounds(box, lo: float, hi: float):
+    """Put ``box.min, box.max = lo, hi`` back, whatever a page set them to (checked together at the end, so
+    the order does not trip the box's min <= max check; a value outside is clamped into them)."""
+    with box.hold_trait_notifications():
+        box.min, box.max = lo, hi
+
+
 class WormProbe:
     """``WormProbe(Lt=32, Lx=8).widget``: choose mu and eta, press "sample", read n and |phi|^2."""
 
@@ -29,8 +44,9 @@ class WormProbe:
         import ipywidgets as w
 
         self.Lt, self.Lx, self.lam, self.n_samples, self.seed = Lt, Lx, lam, n_samples, seed
-        self.mu = w.BoundedFloatText(value=mu, min=0.0, max=3.0, step=0.1, description="mu")
-        self.eta = w.BoundedFloatText(value=eta, min=4.0, max=6.0, step=0.01, description="eta")
+        self.mu = w.BoundedFloatText(value=mu, min=MU_RANGE[0], max=MU_RANGE[1], step=0.1, description="mu")
+        self.eta = w.BoundedFloatText(value=eta, min=ETA_RANGE[0], max=ETA_RANGE[1], step=0.01, description="eta")
+        self._good = {"mu": self.mu.value, "eta": self.eta.value}  # the last values sampled (clamped into range)
         self.button = w.Button(description="sample", button_style="primary")
         self.readout = w.HTML()
         self.image = w.Image(format="png")
@@ -39,12 +55,31 @@ class WormProbe:
         self.widget.add_class("ll-worm-probe")
         self.sample()
 
+    def _checked(self, name: str, bounds: tuple) -> float:
+        """The box ``name``'s value within ``bounds`` (which are put back on the box), or ValueError."""
+        box = getattr(self, name)
+        value = box.value
+        restore_bounds(box, *bounds)
+        if not (isinstance(value, (int, float)) and bounds[0] <= value <= bounds[1]):  # NaN fails too
+            box.value = self._good[name]
+            raise ValueError(f"{name} must be from {bounds[0]} to {bounds[1]}, got {value!r}; "
+                             f"kept {name} = {self._good[name]}")
+        return float(value)
+
     def sample(self):
-        """Draw fresh closed configurations at the boxes' (mu, eta); update the readout and the image."""
+        """Draw fresh closed configurations at the boxes' (mu, eta); update the readout and the image.
+
+        Returns (n, |phi|^2), or None when a box holds a value outside its range (the readout says which)."""
         from ..samplers.dual import sample_dual
         from ..systems.phi4 import ComplexPhi4
 
-        system = ComplexPhi4(self.Lt, self.Lx, eta=float(self.eta.value), lam=self.lam, mu=float(self.mu.value))
+        try:
+            mu, eta = self._checked("mu", MU_RANGE), self._checked("eta", ETA_RANGE)
+            system = ComplexPhi4(self.Lt, self.Lx, eta=eta, lam=self.lam, mu=mu)
+        except ValueError as exc:
+            self.readout.value = f'<span data-ll="error" style="color: #b03a2e;">{html.escape(str(exc))}</span>'
+            return None
+        self._good.update(mu=mu, eta=eta)
         d = sample_dual(system, self.n_samples, burn_in=200, thin=4, seed=self.seed)
         n, p = float(d.density.mean()), float(d.phi2.mean())
         self.readout.value = (f'<span data-ll="density" data-value="{n:.6f}">n = {n:.4f}</span>, '

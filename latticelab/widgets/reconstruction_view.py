@@ -8,10 +8,13 @@ zoomable weight heatmaps.
     gallery(lattices, titles)                              lattices of different shapes side by side
 
 The explorer is plain ipywidgets (an image of the lattice as PNG, sliders, buttons, a readout): one
-image per click, so it needs no frame throttling.
+image per click, so it needs no frame throttling. A page's websocket can set a slider's value, min or max
+to anything: ``reset`` checks the lattice index against the data, puts the slider back and says why in the
+readout instead of indexing out of range.
 """
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
@@ -104,9 +107,31 @@ class FlowExplorer:
     def start_beta(self) -> float:
         return float(self.betas[self.beta_slider.value])
 
+    def _sample_index(self) -> int:
+        """The lattice slider's value, checked against the data (not against the slider's own bounds)."""
+        n, s = self.configs.shape[1], self.sample_slider
+        value = s.value
+        if (s.min, s.max) == (0, n - 1) and isinstance(value, int) and 0 <= value < n:
+            self._good_sample = value
+            return value
+        good = getattr(self, "_good_sample", 0)
+        with s.hold_trait_notifications():  # min, max and value checked together at the end
+            s.min, s.max = 0, n - 1
+            if not (isinstance(value, int) and 0 <= value < n):
+                s.value = good
+        if s.value != value:
+            raise ValueError(f"lattice must be from 0 to {n - 1}, got {value!r}; kept lattice {good}")
+        self._good_sample = value
+        return value
+
     def reset(self):
         """Back to the chosen input lattice (step 0)."""
-        self.lattice = self.configs[self.beta_slider.value, self.sample_slider.value].astype(np.float32)
+        try:
+            k = self._sample_index()
+        except ValueError as exc:
+            self.readout.value = f'<span data-ll="error" style="color: #b03a2e;">{html.escape(str(exc))}</span>'
+            return self
+        self.lattice = self.configs[self.beta_slider.value, k].astype(np.float32)
         self.history = [float(self.predictor.predict(self.lattice[None])[0])]
         self._draw()
         return self
