@@ -59,3 +59,16 @@ def resolve(backend: str = "auto", device=None) -> Backend:
     if dev is not None:
         return Backend("torch", dev) if dev.startswith("cuda") else Backend("numba")
     return Backend("torch", "cuda") if cuda_available() else Backend("numba")
+
+
+TRAIN_DEVICES = ("cpu", "cuda", "auto")
+
+
+def train_device(name: str) -> str:
+    """Where a paper app's networks train: 'cpu', 'cuda', or 'auto' (cuda when torch sees a GPU)."""
+    _validate.choice(name, "device", TRAIN_DEVICES)
+    if name == "auto":
+        return "cuda" if cuda_available() else "cpu"
+    if name == "cuda" and not cuda_available():
+        raise ValueError("device='cuda' was asked for but torch sees no GPU; use device='auto' or 'cpu'")
+    return name

@@ -101,7 +101,7 @@ def test_second_run_loads_every_net_from_the_cache(results, caches):
 def test_training_device_follows_the_config():
     import torch
 
-    from latticelab.papers.rg_autoencoder.stages import train_device
+    from latticelab.backend import train_device
 
     assert train_device("cpu") == "cpu"
     assert train_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")

@@ -33,20 +33,21 @@ class Config(PresetConfig):
     mc_samples: int = knob("samples per temperature (a multiple of mc_chains)")
     mc_burn_in: int = knob("sweeps before measuring")
     mc_thin: int = knob("sweeps between samples of one chain")
+    device: str = knob("where the networks train and learned-energy Monte Carlo runs: 'cpu', 'cuda' or 'auto' (cuda when there is a GPU)")
 
     ROWS = {
         "smoke": dict(systems=SYSTEM_NAMES, L=4, L_big=8, T_obs=4.0, glass_seed=1, n_observed=2048, order="spiral",
                       gru_hidden=16, gru_epochs=10, gru_lr=5e-3, batch_size=128, n_ednn=2048, ednn_epochs=10,
                       ednn_lr=3e-3, test_per_T=32, n_pairs=500, T_min=1.0, T_max=4.4, n_T=5, mc_chains=8,
-                      mc_samples=48, mc_burn_in=20, mc_thin=2),
+                      mc_samples=48, mc_burn_in=20, mc_thin=2, device="cpu"),
         "laptop": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=10_000, order="spiral",
                        gru_hidden=64, gru_epochs=10, gru_lr=1e-2, batch_size=128, n_ednn=10_000, ednn_epochs=15,
                        ednn_lr=1e-3, test_per_T=128, n_pairs=2000, T_min=1.0, T_max=4.4, n_T=10, mc_chains=8,
-                       mc_samples=64, mc_burn_in=60, mc_thin=3),
+                       mc_samples=64, mc_burn_in=60, mc_thin=3, device="cpu"),
         "paper": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=800_000, order="spiral",
                       gru_hidden=384, gru_epochs=30, gru_lr=5e-4, batch_size=4000, n_ednn=1_920_000, ednn_epochs=60,
                       ednn_lr=1e-3, test_per_T=8000, n_pairs=2000, T_min=0.8, T_max=4.4, n_T=19, mc_chains=64,
-                      mc_samples=2048, mc_burn_in=500, mc_thin=10),
+                      mc_samples=2048, mc_burn_in=300, mc_thin=5, device="auto"),
     }
 
     def __post_init__(self):
@@ -59,6 +60,8 @@ class Config(PresetConfig):
             raise ValueError(f"L={self.L} and L_big={self.L_big} must be even (the EDNN's focus is 2)")
         if self.mc_samples % self.mc_chains:
             raise ValueError(f"mc_samples={self.mc_samples} must be a multiple of mc_chains={self.mc_chains}")
+        if self.device not in ("cpu", "cuda", "auto"):
+            raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {self.device!r}")
         if not 0 < self.T_min < self.T_max:
             raise ValueError(f"need 0 < T_min < T_max, got {self.T_min}, {self.T_max}")
 

@@ -93,8 +93,9 @@ def _loaders(x, y, batch_size, seed):
 
 @one_thread
 def train_gru(dataset, system, *, hidden: int, order: str, epochs: int, lr: float, batch_size: int,
-              callbacks=(), retrain: bool = False, seed: int = 0) -> Trained:
-    """Maximum likelihood on the observed configurations (``dataset.configs`` (1, n, L, L)); cached."""
+              callbacks=(), retrain: bool = False, seed: int = 0, device: str = "cpu") -> Trained:
+    """Maximum likelihood on the observed configurations (``dataset.configs`` (1, n, L, L)); cached.
+    The model is trained and returned on ``device``."""
     states = state_indices(system, dataset.configs[0])
     key = {"paper": "dcl", "stage": "gru", "data": dataset.key, "n_states": system.n_states, "hidden": hidden,
            "order": order, "epochs": epochs, "lr": lr, "batch_size": batch_size, "seed": seed}
@@ -102,10 +103,10 @@ def train_gru(dataset, system, *, hidden: int, order: str, epochs: int, lr: floa
     def train(model):
         train_loader, val_loader = _loaders(states, None, batch_size, seed)
         return fit(model, train_loader, val_loader, epochs=epochs, lr=lr, seed=seed, callbacks=callbacks,
-                   loss_fn=lambda m, batch: m.nll(batch[0]))
+                   loss_fn=lambda m, batch: m.nll(batch[0]), device=device)
 
     model, history = cached_model(key, lambda: AutoregressiveGRU(system.n_states, hidden, order=order, seed=seed),
-                                  train, retrain=retrain)
+                                  train, retrain=retrain, device=device)
     return Trained(model.eval(), history)
 
 
@@ -118,9 +119,11 @@ def gru_energy(trained: Trained, system, T_obs: float, reference) -> LearnedEner
 # -- 3. parity: learned against true energies over the whole energy range -------------------------
 @dataclasses.dataclass(frozen=True)
 class TestSet:
-    """configs (n, L, L) of the system's values spanning every energy; energy float64 (n,), total, in J."""
+    """configs (n, L, L) of the system's values spanning every energy; energy float64 (n,), total, in J;
+    e_infinite: the mean total energy at infinite temperature (of its random configurations)."""
     configs: np.ndarray
     energy: np.ndarray
+    e_infinite: float
 
 
 def test_set(system, temperatures, per_T: int, *, seed: int = 100) -> TestSet:
@@ -130,25 +133,57 @@ def test_set(system, temperatures, per_T: int, *, seed: int = 100) -> TestSet:
              for k, s in enumerate((system, _negated(system)))]
     hot = system.hot(np.random.default_rng(seed), per_T)
     configs = np.concatenate([parts[0].reshape(-1, system.L, system.L), parts[1].reshape(-1, system.L, system.L), hot])
-    return TestSet(configs, system.N * np.asarray(system.energy(configs), dtype=np.float64))
+    energy = system.N * np.asarray(system.energy(configs), dtype=np.float64)
+    return TestSet(configs, energy, float(energy[-len(hot):].mean()))
+
+
+ENERGY_WINDOWS = 32
 
 
 @dataclasses.dataclass(frozen=True)
 class Parity:
-    """true and learned total energies (n,), each minus its mean over the test set; rmse of dE over pairs."""
+    """true and learned total energies (n,), each minus its mean over the test set, and the RMSE of dE over
+    ``n_pairs`` random pairs drawn as the paper did: every energy equally likely (a window of the
+    ``ENERGY_WINDOWS`` equal-width windows over the test energies uniformly, then a configuration in it).
+    ``rmse``: over all energies; ``rmse_low``: over the windows at or below the infinite-temperature mean,
+    the half of the spectrum Boltzmann sampling at T > 0 visits (T_O = 4 data come from its top).
+    ``rmse_zero``: the same pairs' RMSE for a model that knows nothing (dE = 0), the baseline to beat."""
     true: np.ndarray
     learned: np.ndarray
     rmse: float
+    rmse_low: float
+    rmse_zero: float
     n_pairs: int
+
+
+def energy_window_pairs(energy, n_pairs: int, *, upper=None, windows: int = ENERGY_WINDOWS, seed: int = 0):
+    """Indices (2, n_pairs) into ``energy`` (n,): each end drawn from a uniformly chosen non-empty energy
+    window (``windows`` equal widths over [min, max]), then uniformly within it; only windows whose centre
+    is <= ``upper`` when given."""
+    edges = np.linspace(energy.min(), energy.max(), windows + 1)
+    which = np.clip(np.searchsorted(edges, energy, side="right") - 1, 0, windows - 1)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    allowed = [w for w in np.unique(which) if upper is None or centres[w] <= upper + 1e-9]
+    if not allowed:
+        raise ValueError(f"no energy window at or below {upper}; the test set's energies span {energy.min()}..{energy.max()}")
+    members = [np.flatnonzero(which == w) for w in allowed]
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(members), size=(2, n_pairs))
+    return np.array([[m[rng.integers(0, len(m))] for m in (members[k] for k in row)] for row in pick])
 
 
 @one_thread
 def parity(energy_fn, test: TestSet, n_pairs: int, *, seed: int = 0) -> Parity:
-    """RMSE of dE = E(j) - E(i) over ``n_pairs`` random pairs of test configurations (the paper's metric)."""
+    """RMSE of dE = E(j) - E(i) over ``n_pairs`` pairs of test configurations (the paper's metric)."""
     learned = np.asarray(energy_fn(test.configs), dtype=np.float64)
-    i, j = np.random.default_rng(seed).integers(0, len(test.energy), size=(2, n_pairs))
-    err = (learned[j] - learned[i]) - (test.energy[j] - test.energy[i])
-    return Parity(test.energy - test.energy.mean(), learned - learned.mean(), float(np.sqrt(np.mean(err**2))), n_pairs)
+
+    def rmse(model, upper=None):
+        i, j = energy_window_pairs(test.energy, n_pairs, upper=upper, seed=seed)
+        err = (model[j] - model[i]) - (test.energy[j] - test.energy[i])
+        return float(np.sqrt(np.mean(err**2)))
+
+    return Parity(test.energy - test.energy.mean(), learned - learned.mean(), rmse(learned),
+                  rmse(learned, test.e_infinite), rmse(np.zeros_like(learned)), n_pairs)
 
 
 # -- 4. Monte Carlo with learned and true energies -----------------------------------------------
@@ -177,10 +212,14 @@ def _curves(s) -> Curves:
 
 @one_thread
 def mc_curves(system, temperatures, *, energy=None, chains: int, samples: int, burn_in: int, thin: int,
-              seed: int = 0, progress: bool = False) -> Curves:
+              seed: int = 0, progress: bool = False, device: str = "cpu") -> Curves:
     """Metropolis across ``temperatures``: with a learned ``energy`` (learned_metropolis) or, when None,
-    the true Hamiltonian. Observables are measured with the true Hamiltonian either way."""
+    the true Hamiltonian. Observables are measured with the true Hamiltonian either way.
+    With a learned energy on ``device='cuda'`` the chains live there too (torch backend), so a proposal
+    never copies the lattices between host and GPU; the true Hamiltonian runs on numba."""
     options = dict(algorithm="learned_metropolis", energy=energy) if energy is not None else dict(algorithm="metropolis")
+    if energy is not None and device != "cpu":
+        options.update(backend="torch", device=device)
     s = sample(system, list(temperatures), samples, burn_in=burn_in, thin=thin, n_chains=chains, seed=seed,
                progress=progress, **options)
     return _curves(s)
@@ -218,7 +257,7 @@ def ednn_labels(energy: LearnedEnergy, system, n: int, *, seed: int = 0) -> Labe
 
 @one_thread
 def train_ednn(labelled: Labelled, system, *, epochs: int, lr: float, batch_size: int, key: dict,
-               callbacks=(), retrain: bool = False, seed: int = 0) -> Trained:
+               callbacks=(), retrain: bool = False, seed: int = 0, device: str = "cpu") -> Trained:
     """EDNN (f = 2, c = 1, 32 -> 64) fitted to the labels by mean squared error per spin; cached under
     ``key`` (which must name the teacher) plus the training settings."""
     N = system.N
@@ -231,7 +270,7 @@ def train_ednn(labelled: Labelled, system, *, epochs: int, lr: float, batch_size
     def train(model):
         train_loader, val_loader = _loaders(x, y, batch_size, seed)
         return fit(model, train_loader, val_loader, epochs=epochs, lr=lr, seed=seed, callbacks=callbacks,
-                   loss_fn=lambda m, batch: torch.nn.functional.mse_loss(m(batch[0]) / N, batch[1]))
+                   loss_fn=lambda m, batch: torch.nn.functional.mse_loss(m(batch[0]) / N, batch[1]), device=device)
 
-    model, history = cached_model(full_key, build, train, retrain=retrain)
+    model, history = cached_model(full_key, build, train, retrain=retrain, device=device)
     return Trained(model.eval(), history)

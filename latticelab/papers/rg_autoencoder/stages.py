@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from ... import data as lldata
+from ...backend import train_device
 from ...lattice.decimation import decimate, decimation_matrix
 from ...nn import cache, fit, supervised
 from ...nn.autoencoder import LinearNet, hard_coded, loss_fn, model_1, model_2, model_3
@@ -68,15 +69,6 @@ def _loaders(x, y, config: Config, split_seed: int = 0):
     sets = [TensorDataset(x[idx], y[idx]) for idx in (perm[:k], perm[k:])]
     return (DataLoader(sets[0], batch_size=config.batch, shuffle=True),
             DataLoader(sets[1], batch_size=max(config.batch, 1000)))
-
-
-def train_device(name: str) -> str:
-    """'cpu' or 'cuda' for a Config.device ('auto': cuda when torch sees a GPU)."""
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("Config.device='cuda' but torch sees no GPU; use device='auto' or 'cpu'")
-    return name
 
 
 @contextlib.contextmanager
