@@ -46,8 +46,8 @@ class Config(PresetConfig):
                        mc_samples=64, mc_burn_in=60, mc_thin=3, device="cpu"),
         "paper": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=800_000, order="spiral",
                       gru_hidden=384, gru_epochs=30, gru_lr=5e-4, batch_size=4000, n_ednn=1_920_000, ednn_epochs=60,
-                      ednn_lr=1e-3, test_per_T=8000, n_pairs=2000, T_min=0.8, T_max=4.4, n_T=19, mc_chains=64,
-                      mc_samples=2048, mc_burn_in=300, mc_thin=5, device="auto"),
+                      ednn_lr=1e-3, test_per_T=8000, n_pairs=2000, T_min=0.8, T_max=4.4, n_T=19, mc_chains=32,
+                      mc_samples=1024, mc_burn_in=300, mc_thin=5, device="auto"),
     }
 
     def __post_init__(self):
