@@ -33,8 +33,10 @@ def _sample_cached(system, n, burn_in, thin, seed, progress):
     from ...samplers import chain
 
     if "worm" in chain.ALGORITHMS:
+        # backend pinned: 'auto' resolves to torch on a CUDA machine, and the worm runs on numba only (the key
+        # is the same as 'auto' on a CPU machine, which resolves to numba before keying)
         ds = lldata.generate(system, T=1.0, n_samples=n, burn_in=burn_in, thin=thin, algorithm="worm",
-                             symmetrize=False, seed=seed, progress=progress)
+                             backend="numba", symmetrize=False, seed=seed, progress=progress)
         return ds.configs[0], ds.key
     params = canonical({"system": system.params(), "n": n, "burn_in": burn_in, "thin": thin, "seed": seed,
                         "sampler": "sample_dual", "library_version": library_version()})
@@ -69,29 +71,72 @@ def join(parts) -> Data:
                 tuple(k for p in parts for k in p.keys))
 
 
+def subsample(parts, size, seed=0) -> Data:
+    """``size`` configurations drawn evenly from the Data ``parts`` (at random, nested: a smaller size's draw is a
+    prefix of a larger one's), joined. Chain-major data sets are shuffled so that a subset spans every chain."""
+    per = size // len(parts)
+    if per < 1 or per > min(len(p.x) for p in parts):
+        raise ValueError(f"a training set of {size} needs 1 to {min(len(p.x) for p in parts)} per training point")
+    rng = np.random.default_rng(seed)
+    picked = []
+    for p in parts:
+        idx = rng.permutation(len(p.x))[:per]
+        picked.append(Data(p.x[idx], p.y[idx], p.keys + (f"subset{per}of{len(p.x)}seed{seed}",)))
+    return join(picked)
+
+
 def insert_open_worms(system, configs, counts, rng, max_len=None):
-    """Copies of closed ``configs`` int (n, 4, L, L) with counts[i] open worms each: a random walk of the head that
-    changes k by +-1 on every link it crosses, ending away from its tail. Returns configs with exactly 2 counts[i]
-    sites of nonzero divergence (walks that would cancel another's ends are redrawn)."""
+    """Copies of closed ``configs`` int (n, 4, Lt, Lx) with counts[i] open worms each: a random walk of the head
+    (1 to ``max_len`` steps, default Lt + Lx) that changes k by +-1 on every link it crosses. Returns configs with
+    exactly 2 counts[i] sites of nonzero divergence (a configuration whose walks closed or cancelled another's ends
+    is redrawn). Vectorised over configurations."""
     out = np.array(configs, copy=True)
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.shape != (len(out),) or (counts < 0).any():
+        raise ValueError(f"counts must be {len(out)} non-negative integers, one per configuration")
     Lt, Lx = system.Lt, system.Lx
-    max_len = max_len or (Lt + Lx)
-    for i, m in enumerate(counts):
-        while True:
-            c = out[i].copy()
-            for _ in range(m):
-                t, x, s = rng.integers(Lt), rng.integers(Lx), rng.choice([-1, 1])
-                for _ in range(rng.integers(1, max_len + 1)):
-                    d = rng.integers(4)
-                    if d == 0:
-                        c[0, t, x] += s; t = (t + 1) % Lt
-                    elif d == 1:
-                        t = (t - 1) % Lt; c[0, t, x] -= s
-                    elif d == 2:
-                        c[1, t, x] += s; x = (x + 1) % Lx
-                    else:
-                        x = (x - 1) % Lx; c[1, t, x] -= s
-            if np.count_nonzero(system.divergence(c)) == 2 * m:
-                out[i] = c
-                break
+    max_len = int(max_len or (Lt + Lx))
+    todo = np.flatnonzero(counts > 0)
+    while todo.size:
+        c, m = out[todo].copy(), counts[todo]
+        for j in range(int(m.max())):
+            b = np.flatnonzero(m > j)
+            t, x = rng.integers(Lt, size=b.size), rng.integers(Lx, size=b.size)
+            s = rng.choice(np.array([-1, 1]), size=b.size)
+            length = rng.integers(1, max_len + 1, size=b.size)
+            for step in range(max_len):
+                go = step < length
+                bb, tt, xx, ss = b[go], t[go], x[go], s[go]
+                d = rng.integers(4, size=bb.size)
+                back_t, back_x = (tt - (d == 1)) % Lt, (xx - (d == 3)) % Lx  # the link crossed backwards
+                np.add.at(c, (bb, (d >= 2).astype(np.int64), back_t, back_x), np.where(d % 2 == 0, ss, -ss))
+                t[go] = (tt + (d == 0) - (d == 1)) % Lt
+                x[go] = (xx + (d == 2) - (d == 3)) % Lx
+        ok = np.count_nonzero(system.divergence(c), axis=(-2, -1)) == 2 * m
+        out[todo[ok]] = c[ok]
+        todo = todo[~ok]
     return out
+
+
+def flux_counts(n, count_max, kind, offset=0):
+    """int (n,) numbers of open worms: 'count' cycles 0..count_max; 'detect' alternates 0 and 1..count_max
+    (half the configurations violate the flux conservation)."""
+    i = np.arange(n) + offset
+    if kind == "count":
+        return i % (count_max + 1)
+    if kind == "detect":
+        return np.where(i % 2 == 0, 0, 1 + (i // 2) % count_max)
+    raise ValueError(f"kind must be 'count' or 'detect', got {kind!r}")
+
+
+def with_violations(system, base: Data, counts, seed, label) -> Data:
+    """``base`` with counts[i] open worms inserted in configuration i; targets ``label(counts)`` float32 (n, 1)."""
+    x = insert_open_worms(system, base.x.astype(np.int32), counts, np.random.default_rng(seed)).astype(np.float32)
+    y = np.asarray(label(np.asarray(counts)), np.float32).reshape(-1, 1)
+    return Data(x, y, base.keys + (f"worms{hash_counts(counts)}seed{seed}",))
+
+
+def hash_counts(counts) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.asarray(counts, np.int64).tobytes()).hexdigest()[:16]
