@@ -152,3 +152,88 @@ def lab_server(notebooks_dir, *, preset: str = "smoke", timeout: float = 90, env
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root"]
     with _serving(cmd, port, preset=preset, timeout=timeout, env=env, name="lab") as server:
         yield server
+
+
+# -- kernels of pages: class mode, leaks and faults (tests/serving) ------------------------------------------
+@contextlib.contextmanager
+def serve_with(notebooks_dir, *serve_args: str, port: int | None = None, preset: str = "smoke",
+               timeout: float = 60, env: dict | None = None):
+    """``latticelab serve`` with extra options (``"--class"``, ``"--orphan-grace", "4"``, ...) on ``port``
+    (default: a free one); yields a ``AppServer``. Starting it again on the same port is a server restart."""
+    port = free_port("127.0.0.1", start=random.randint(20000, 40000)) if port is None else int(port)
+    cmd = [sys.executable, "-m", "latticelab.cli", "serve", "--port", str(port), "--no-browser", "--ip", "127.0.0.1",
+           "--notebooks-dir", str(notebooks_dir), "--show-tracebacks", *serve_args]
+    with _serving(cmd, port, preset=preset, timeout=timeout, env=env, name="voila") as server:
+        yield server
+
+
+def page_kernel_id(page) -> str:
+    """The kernel id of the Voila page open in ``page`` (from its page config)."""
+    return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+
+def kernel_state(server: AppServer, kernel_id: str) -> dict:
+    """What the server says about a page's kernel: {'state': 'alive' | 'gone' | 'unknown', ...}."""
+    import json
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(f"{server.url}latticelab/api/kernels/{kernel_id}", timeout=10) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return json.loads(err.read())
+
+
+def kernel_pids(server: AppServer) -> dict:
+    """{kernel id: pid} of the server's kernels (their command lines name ``kernel-<id>.json``)."""
+    pids = {}
+    for pid in _children(server.process.pid):
+        if not _is_kernel(pid):
+            continue
+        with contextlib.suppress(OSError):
+            for arg in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                name = Path(arg.decode(errors="replace")).name
+                if name.startswith("kernel-") and name.endswith(".json"):
+                    pids[name[len("kernel-"):-len(".json")]] = pid
+    return pids
+
+
+def wait_for(condition, timeout: float, interval: float = 0.25):
+    """Call ``condition()`` until it returns something truthy; returns (value, seconds waited) or raises."""
+    t0 = time.monotonic()
+    while True:
+        value = condition()
+        if value:
+            return value, time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            raise TimeoutError(f"still not true after {timeout} s: {getattr(condition, '__doc__', None) or condition}")
+        time.sleep(interval)
+
+
+@contextlib.contextmanager
+def chromium_process(playwright):
+    """A headless Chromium in its own process group, driven over CDP; yields (browser, Popen) so a test can
+    kill it with SIGKILL (what a crash or a closed laptop's lost connection looks like to the server)."""
+    profile = tempfile.mkdtemp(prefix="latticelab-chromium-")
+    proc = subprocess.Popen([chromium_path(), "--headless=new", "--remote-debugging-port=0",
+                             f"--user-data-dir={profile}", *CHROMIUM_ARGS, "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        endpoint, t0 = None, time.monotonic()
+        while endpoint is None and time.monotonic() - t0 < 30:
+            line = proc.stderr.readline().decode(errors="replace")
+            if not line and proc.poll() is not None:
+                raise RuntimeError(f"Chromium exited with code {proc.returncode} before it listened")
+            if "DevTools listening on " in line:
+                endpoint = line.split("DevTools listening on ", 1)[1].strip()
+        if endpoint is None:
+            raise TimeoutError("Chromium did not print its DevTools address within 30 s")
+        import threading
+
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # a full pipe would stall Chromium
+        yield playwright.chromium.connect_over_cdp(endpoint), proc
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)

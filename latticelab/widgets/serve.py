@@ -1,11 +1,14 @@
-"""``serve``: the latticelab apps — Voila over ``notebooks/``, sources stripped, idle kernels culled.
+"""``serve``: the latticelab apps — Voila over ``notebooks/``, sources stripped, kernels bounded and freed.
 
     latticelab serve [--port N] [--no-browser]          # the CLI wires to serve()
+    latticelab serve --class --ip 0.0.0.0 --no-browser  # a class on the local network (README: Serving a class)
     python -m latticelab.widgets.serve --port 8866 --no-browser
 
 Open the printed URL: the tree lists the notebooks, ``/voila/render/index.ipynb`` is the landing page.
-Each page gets its own kernel, which is shut down when the page closes or, failing that, culled
-after ``cull_idle_timeout`` seconds without activity and without a connected browser.
+Each page gets its own kernel. It is shut down when the page closes (reload, navigating away, closing the
+tab) or, failing that, ``--orphan-grace`` seconds after its browser left (a killed browser, a closed
+laptop); at most ``--max-kernels`` run at once. ``--class`` also limits each kernel to one compute thread
+and keeps warm kernels for the app pages (``_class_mode``, ``_page_kernels``, ``_voila_app``).
 """
 from __future__ import annotations
 
@@ -78,30 +81,39 @@ def url(port: int, ip: str = DEFAULT_IP, page: str = "") -> str:
 
 
 def serve(port=None, open_browser=True, notebooks_dir=None, *, ip=DEFAULT_IP, show_tracebacks=False,
-          cull_idle_timeout=600):
+          cull_idle_timeout=None, class_mode=False, max_kernels=None, pool=None, kernel_threads=None,
+          orphan_grace=None):
     """Start Voila over ``notebooks_dir`` (default: ``notebooks/``) and block until it is stopped (Ctrl-C).
 
     port: default the first free port from 8866;  open_browser: open the landing page;
-    ip: interface to listen on (loopback by default);  show_tracebacks: for development only."""
-    from voila.app import Voila
+    ip: interface to listen on (loopback by default);  show_tracebacks: for development only;
+    class_mode and the kernel options: see ``_class_mode.ServeSettings`` (None: the mode's default)."""
+    from ._class_mode import ServeSettings
+
+    settings = ServeSettings.choose(class_mode, max_kernels=max_kernels, pool=pool, kernel_threads=kernel_threads,
+                                    orphan_grace=orphan_grace, cull_idle_timeout=cull_idle_timeout)
+    from ._voila_app import LatticeVoila
 
     root = find_notebooks_dir(notebooks_dir)
     port = free_port(ip) if port is None else int(port)
     landing = "voila/render/index.ipynb" if (root / "index.ipynb").exists() else ""
     print(f"latticelab apps: {url(port, ip, landing)}  (notebooks: {root}; Ctrl-C stops)", flush=True)
+    print(settings.summary(root), flush=True)
     argv = voila_argv(root, port, ip=ip, open_browser=False, show_tracebacks=show_tracebacks,
-                      cull_idle_timeout=cull_idle_timeout)
+                      cull_idle_timeout=settings.cull_idle_timeout)
     # The kernels inherit this: idle OpenMP threads sleep instead of spinning between the live viewer's short
     # parallel sweeps (measured at L=512: 86% of a core spinning vs 20%), leaving the CPU to the browser and
     # server. The kernel environment is the place because OpenMP reads it once, at a process's first parallel
     # kernel; a live chain started elsewhere sets it itself (_runner.prefer_sleeping_threads).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Thread limits (class mode) go to every kernel, warm or not, the same way: Voila copies this environment.
+    os.environ.update(settings.kernel_env())
     if open_browser:
         import threading
         import webbrowser
 
         threading.Timer(1.5, webbrowser.open, args=(url(port, ip, landing),)).start()
-    Voila.launch_instance(argv=argv)
+    LatticeVoila.launch_instance(argv=argv, config=settings.voila_config(root))
 
 
 def main(argv=None, prog="python -m latticelab.widgets.serve"):
@@ -109,12 +121,35 @@ def main(argv=None, prog="python -m latticelab.widgets.serve"):
     p.add_argument("--port", type=int, default=None, help="port (default: first free from 8866)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--notebooks-dir", default=None, help="directory of app notebooks (default: notebooks/)")
-    p.add_argument("--ip", default=DEFAULT_IP, help="interface to listen on (default: 127.0.0.1)")
+    p.add_argument("--ip", default=DEFAULT_IP, help="interface to listen on (default: 127.0.0.1; 0.0.0.0: the network)")
     p.add_argument("--show-tracebacks", action="store_true", help="show Python tracebacks on pages (development)")
-    p.add_argument("--cull-idle-timeout", type=int, default=600, help="seconds before an idle, unattached kernel is shut down")
+    k = p.add_argument_group("kernels (defaults in brackets: single user / --class)")
+    k.add_argument("--class", dest="class_mode", action="store_true",
+                   help="class mode: one compute thread per kernel, warm kernels for the app pages, idle kernels "
+                        "culled after 5 minutes")
+    k.add_argument("--max-kernels", type=int, default=None, metavar="N",
+                   help="most kernels at once, warm ones included; more pages get a 'server full' page "
+                        "[what free memory allows, at ~500 MB a kernel]")
+    k.add_argument("--pool", type=int, default=None, metavar="N",
+                   help="warm kernels kept ready for each of index, viewer_demo and ising_playground [0 / 1]")
+    k.add_argument("--kernel-threads", type=int, default=None, metavar="N",
+                   help="compute threads per kernel (numba, torch, BLAS); 0: one per core [0 / 1]")
+    k.add_argument("--orphan-grace", type=float, default=None, metavar="S",
+                   help="seconds a kernel survives without a browser connected (closed laptop, killed browser, "
+                        "network drop) [60 / 60]")
+    k.add_argument("--cull-idle-timeout", type=int, default=None, metavar="S",
+                   help="seconds before an idle kernel with no browser is shut down [600 / 300]")
     a = p.parse_args(argv)
+    try:
+        from ._class_mode import ServeSettings
+
+        ServeSettings.choose(a.class_mode, max_kernels=a.max_kernels, pool=a.pool, kernel_threads=a.kernel_threads,
+                             orphan_grace=a.orphan_grace, cull_idle_timeout=a.cull_idle_timeout, available_mib=None)
+    except ValueError as err:
+        p.error(str(err))
     serve(port=a.port, open_browser=not a.no_browser, notebooks_dir=a.notebooks_dir, ip=a.ip,
-          show_tracebacks=a.show_tracebacks, cull_idle_timeout=a.cull_idle_timeout)
+          show_tracebacks=a.show_tracebacks, cull_idle_timeout=a.cull_idle_timeout, class_mode=a.class_mode,
+          max_kernels=a.max_kernels, pool=a.pool, kernel_threads=a.kernel_threads, orphan_grace=a.orphan_grace)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,62 @@
+// latticelab page guard: appended to every app page by `latticelab serve` (latticelab/widgets/_voila_app.py).
+// Asks the server every POLL_MS whether this page's kernel is still there and, when it is not (killed, out of
+// memory, freed after the page lost its connection, or the server restarted), says so on top of the page
+// with a reload button: the widgets below no longer do anything, and a reload starts a new kernel.
+(() => {
+  const POLL_MS = __POLL_MS__;
+  const OFFLINE = "Lost contact with the server; retrying. If this lasts, the server may have stopped.";
+  const node = document.getElementById("jupyter-config-data");
+  let config = {};
+  try { config = JSON.parse(node ? node.textContent : "{}"); } catch (e) { return; }
+  if (!config.kernelId) return;
+  const url = `${config.baseUrl || "/"}latticelab/api/kernels/${config.kernelId}`;
+  let leaving = false;
+  window.addEventListener("beforeunload", () => { leaving = true; });
+
+  function banner(state, text) {
+    let box = document.getElementById("latticelab-kernel-banner");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "latticelab-kernel-banner";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;top:0;left:0;right:0;z-index:10000;padding:10px 16px;font:15px sans-serif;"
+        + "display:flex;gap:12px;align-items:center;box-shadow:0 2px 6px rgba(0,0,0,.3)";
+      const msg = document.createElement("span");
+      const button = document.createElement("button");
+      button.textContent = "Reload";
+      button.onclick = () => window.location.reload();
+      box.append(msg, button);
+      document.body.prepend(box);
+    }
+    box.dataset.state = state;
+    box.style.background = state === "offline" ? "#fff3cd" : "#f8d7da";
+    box.firstChild.textContent = text;
+  }
+
+  function clear() {
+    const box = document.getElementById("latticelab-kernel-banner");
+    if (box) box.remove();
+  }
+
+  async function poll() {
+    if (leaving) return;
+    let reply = null;
+    try {
+      const r = await fetch(url, { cache: "no-store", credentials: "same-origin" });
+      reply = r.headers.get("content-type")?.includes("json") ? await r.json() : null;
+    } catch (e) {
+      reply = null;
+    }
+    if (leaving) return;
+    if (reply === null) {
+      banner("offline", OFFLINE);
+    } else if (reply.state === "alive") {
+      clear();
+    } else {
+      banner(reply.state, reply.message);
+      return; // the kernel will not come back: stop asking
+    }
+    setTimeout(poll, POLL_MS);
+  }
+  setTimeout(poll, POLL_MS);
+})();
