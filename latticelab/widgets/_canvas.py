@@ -221,7 +221,7 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
             try:
                 super().set_state(accepted)
             except Exception as exc:  # an observer or a check between traits refused: put the old values back
-                _log.warning("%s refused the state %r from the view: %s", type(self).__name__, accepted, exc)
+                _log.info("%s refused the state %r from the view: %s", type(self).__name__, accepted, exc)
                 with contextlib.suppress(Exception), self.hold_sync():
                     for name, value in before.items():
                         setattr(self, name, value)
@@ -233,7 +233,8 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
             self._refusal = self.error = ""  # a valid change clears the last refusal
 
     def _refuse(self, names: dict, reasons: list):
-        _log.warning("%s refused from the view: %s", type(self).__name__, "; ".join(reasons))
+        # info, not warning: a kernel's warnings go to the page's stderr; the view shows ``error`` instead
+        _log.info("%s refused from the view: %s", type(self).__name__, "; ".join(reasons))
         self._refusal = "refused from the page: " + "; ".join(reasons)
         self.error = self._refusal
         if names:

@@ -138,18 +138,19 @@ class LatticeViewer(LatticeCanvasWidget):
     @traitlets.validate("T")
     def _check_T(self, proposal):
         try:
-            _validate.reals(proposal.value, "T", minimum=0.0, strict=True)
+            T = _validate.finite_float(proposal.value, "T")
         except (TypeError, ValueError) as exc:
-            raise traitlets.TraitError(f"{exc} (a positive, finite temperature in units of J/k_B)") from None
-        return proposal.value
+            raise traitlets.TraitError(f"{exc}: a positive, finite temperature in units of J/k_B, e.g. T=2.27") from None
+        if T <= 0:
+            raise traitlets.TraitError(f"T must be a positive temperature in units of J/k_B, got {T}; e.g. T=2.27")
+        return T
 
     @traitlets.validate("h")
     def _check_h(self, proposal):
         try:
-            _validate.reals(proposal.value, "h", example="0.1")
+            return _validate.finite_float(proposal.value, "h")
         except (TypeError, ValueError) as exc:
-            raise traitlets.TraitError(str(exc)) from None
-        return proposal.value
+            raise traitlets.TraitError(f"{exc}; e.g. h=0.1") from None
 
     def _check_from_view(self, name, value):
         """A page sets what its controls can: L from the size menu, T and h within their sliders' ranges."""
