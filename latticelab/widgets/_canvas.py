@@ -177,7 +177,7 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
                 self._on_control(kind, content)
         except Exception as exc:  # show it in the view instead of losing it in the comm handler
             _log.exception("%s could not handle %r", type(self).__name__, kind)
-            self.error = f"{type(exc).__name__}: {exc}"
+            self._refusal = self.error = f"{type(exc).__name__}: {exc}"  # the next accepted change clears it
 
     # -- state from the view ---------------------------------------------------------------------
     def _check_from_view(self, name: str, value):

@@ -17,8 +17,10 @@ frames are dropped, never queued, and the message rate stays <= ``max_fps``. The
 What a page may set: only the knobs its controls set, within the controls' ranges (L one of ``sizes``,
 T in [t_min, t_max], |h| <= h_max, sweeps_per_frame <= MAX_SWEEPS_PER_FRAME, a known model, update and
 q); anything else a page's websocket sends is refused, the kernel keeps its value and the view shows why
-(``_canvas.LatticeCanvasWidget.set_state``). Python may set any valid value (e.g. L=1024, T=10). Until a view is displayed, and when no view has answered for a while (closed
-or hidden), the loop idles: nobody is watching, so no CPU is spent and idle kernels can be culled.
+(``_canvas.LatticeCanvasWidget.set_state``). Python may set any valid value (e.g. L=1024, T=10).
+
+Until a view is displayed, and when no view has answered for a while (closed or hidden), the loop idles:
+nobody is watching, so no CPU is spent and idle kernels can be culled.
 """
 from __future__ import annotations
 

@@ -186,6 +186,12 @@ def test_crafted_widget_state_is_refused_by_the_kernel(app):
 def test_after_refusals_the_kernel_is_the_same_and_the_page_keeps_working(app):
     sock, viewer, L = app["sock"], app["viewer"], app["L"]
     sock.collect(handled(sock.comm(viewer, {"method": "update", "state": {"T": math.nan, "L": 10**6}})))
+    for data in ({}, {"method": "no such method"}, {"method": "update", "state": ["L", 10**6]},
+                 {"method": "update", "state": {"T": 2.0}, "buffer_paths": [["T", 9]]},
+                 {"method": "custom", "content": {"type": "reset", "start": "lukewarm"}},
+                 {"method": "custom", "content": {"type": "ack", "seq": "x"}}, {"method": "custom", "content": None}):
+        sock.collect(handled(sock.comm(viewer, data)))  # malformed: ipywidgets or the viewer refuse each
+    sock.collect(handled(sock.comm("no-such-comm", {"method": "update", "state": {"L": 64}})))
     reply = sock.collect(reply_to(sock.send("kernel_info_request", {}), "kernel_info_reply"))[-1]
     assert reply["content"]["status"] == "ok" and kernel_pid(app["kernel_id"]) == app["pid"]  # no restart
     # the page's controls still work: a valid change takes effect, the Step button gives a new frame
