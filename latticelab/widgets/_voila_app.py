@@ -10,7 +10,9 @@ swaps in ``PageHandler``, a subclass that
 - admits the page only when the kernel limit allows (``PageKernelManager.admit``); otherwise it answers
   503 with a page that says the server is full and what to do;
 - hands Voila's warm pool only warm kernels that are ready (a pool refill may be waiting for room);
-- appends the page guard (``js/page_guard.js``), which tells the reader when the page's kernel is gone.
+- appends the page guard (``js/page_guard.js``), which tells the reader when the page's kernel is gone, and
+  ``js/widget_state_wait.js``, which stops a loaded server's slow widget-state reply (over ipywidgets' fixed
+  4 s) from leaving a page's containers as "widget model not found" errors.
 
 ``/latticelab/api/kernels/<id>`` answers the guard (``PageKernelManager.page_status``).
 """
@@ -29,10 +31,16 @@ from ._kernel_seats import CURRENT_TICKET
 
 GUARD_POLL_MS = 3000  # 20 pages asking every 3 s is ~7 tiny requests a second
 _GUARD = (Path(__file__).with_name("js") / "page_guard.js").read_text()
+_STATE_WAIT = (Path(__file__).with_name("js") / "widget_state_wait.js").read_text()
 
 
 def guard_script(poll_ms: int = GUARD_POLL_MS) -> str:
     return "<script>\n" + _GUARD.replace("__POLL_MS__", str(int(poll_ms))) + "</script>\n"
+
+
+def state_wait_script() -> str:
+    """The page script that lets the widget state take longer than ipywidgets' fixed 4 s (see its comment)."""
+    return "<script>\n" + _STATE_WAIT + "</script>\n"
 
 
 def full_page(limit: int, retry_s: int = 30) -> str:
@@ -77,7 +85,7 @@ class PageHandler(TornadoVoilaHandler):
             if ticket is not None:
                 ticket.release()
         if not self._finished and self.get_status() == 200:
-            self.write(guard_script())
+            self.write(guard_script() + state_wait_script())
 
     def should_use_rendered_notebook(self, notebook_data, pool_size, template_name, theme, request_args):
         km = self.kernel_manager

@@ -1,6 +1,5 @@
 """The rbm_flow app in headless Chromium under Voila: the page runs its science checks without errors, and
 the flow animator's controls (step, play/pause, start menu) steer the flow shown on the lattice canvas."""
-import pytest
 from test_apps import python_errors, wait_executed
 
 NOTEBOOK = "rbm_flow.ipynb"
@@ -24,11 +23,6 @@ def wait_value(page, name, predicate: str, timeout=30_000):
         timeout=timeout)
 
 
-
-# A paper page sometimes never shows its last widgets under Voila when the suite loads the machine
-# (seen in 2 of ~8 full-suite runs of these pages; suspected: iopub messages dropped by the rate limit
-# while the notebook trains). One rerun on a fresh page, until that is found and fixed.
-@pytest.mark.flaky(reruns=1)
 def test_rbm_flow_app_renders_and_its_animator_steps_plays_and_switches_start(page, server):
     page.goto(server.page_url(NOTEBOOK), wait_until="load", timeout=120_000)
     wait_executed(page, DONE)

@@ -1,7 +1,6 @@
 """The rg_autoencoder app in headless Chromium under Voila: the page runs its science checks without errors,
 and the flow explorer's main control (Iterate autoencoder) replaces the lattice by its reconstruction and
 reads its beta, step by step; Reset goes back to the input lattice."""
-import pytest
 from test_apps import python_errors, wait_executed
 
 NOTEBOOK = "rg_vs_autoencoder.ipynb"
@@ -22,11 +21,6 @@ def wait_step(page, n: int):
     page.wait_for_function(f"() => document.querySelector('{READOUT}')?.dataset.step === '{n}'", timeout=30_000)
 
 
-
-# A paper page sometimes never shows its last widgets under Voila when the suite loads the machine
-# (seen in 2 of ~8 full-suite runs of these pages; suspected: iopub messages dropped by the rate limit
-# while the notebook trains). One rerun on a fresh page, until that is found and fixed.
-@pytest.mark.flaky(reruns=1)
 def test_rg_autoencoder_app_renders_and_its_explorer_iterates_the_autoencoder(page, server):
     page.goto(server.page_url(NOTEBOOK), wait_until="load", timeout=120_000)
     wait_executed(page, DONE)
