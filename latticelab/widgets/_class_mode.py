@@ -120,6 +120,9 @@ class ServeSettings:
         c.VoilaConfiguration.default_pool_size = 0
         c.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0},
                                                    **{page: {"pool_size": self.pool} for page in warm}}
+        # jupyter_server pings every ws_ping_interval ms and closes a socket unanswered for ws_ping_timeout ms
+        # (a frozen browser went after 30 s). tornado 6.5 reads the same keys as seconds and logs once that its
+        # timeout is clipped to its interval; its own ping then never fires (every 10000 s), which is harmless.
         ms = int(1000 * self.ws_ping_s)
         c.Voila.tornado_settings = {"ws_ping_interval": ms, "ws_ping_timeout": 3 * ms}
         return c
