@@ -27,6 +27,7 @@ def server(tmp_path_factory):
     shutil.copy(Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK, root)
     with _harness.serve_with(root, "--class", "--pool", "1", "--orphan-grace", str(GRACE),
                              "--max-kernels", str(MAX_KERNELS)) as srv:
+        wait_for(lambda: "Kernel pool of viewer_demo.ipynb is filled" in srv.log(), timeout=60)  # seats add up
         yield srv
 
 
