@@ -145,8 +145,9 @@ class WormLive:
         blaze.scatter("x", "y", source=source, color="#0072B2", size=7)
         self.blaze = LiveFigure(blaze, {"points": source})
         self.points = {}  # mu -> (mean n, sweeps it averages) at the current eta
-        self.mu.observe(lambda _: self.restart(), "value")
-        self.eta.observe(lambda _: self.restart(), "value")
+        self._restarting = False  # restart() puts slider values back itself: no restart from within one
+        self.mu.observe(lambda _: self._restarting or self.restart(), "value")
+        self.eta.observe(lambda _: self._restarting or self.restart(), "value")
         self.run.observe(self._toggled, "value")
         self.step_button.on_click(lambda _: self.advance(self.sweeps_per_frame))
         self._task = None
@@ -167,13 +168,16 @@ class WormLive:
         from ..samplers.chain import Chain
         from ..systems.phi4 import ComplexPhi4
 
-        self._record_point()
+        self._restarting = True
         try:
             mu, eta = self._checked("mu", MU_RANGE), self._checked("eta", ETA_RANGE)
             system = ComplexPhi4(self.Lt, self.Lx, eta=eta, lam=self.lam, mu=mu)
         except ValueError as exc:
             self.readout.value = f'<span data-ll="error" style="color: #b03a2e;">{html.escape(str(exc))}</span>'
             return False
+        finally:
+            self._restarting = False
+        self._record_point()
         if eta != self._good["eta"]:
             self.points = {}  # n(mu) belongs to one eta
         self._good.update(mu=mu, eta=eta)

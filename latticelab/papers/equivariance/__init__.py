@@ -40,6 +40,7 @@ def add_arguments(parser):
 
 
 __all__ = ["ARCHS", "Blaze", "CARD", "Config", "Counting", "Data", "Detection", "FAMILY_NAMES", "NOTEBOOK",
-           "Regression", "TITLE", "add_arguments", "counting", "curve_set", "dataset", "detection", "flux_counts", "grid_mean",
-           "insert_open_worms", "join", "losses", "predict", "regression", "reproduce", "search", "silver_blaze", "subsample",
-           "summary", "test_set", "train", "training_sets", "with_violations", "worm_check"]
+           "Regression", "TITLE", "add_arguments", "counting", "curve_set", "dataset", "detection", "flux_counts",
+           "grid_mean", "insert_open_worms", "join", "losses", "predict", "regression", "reproduce", "search",
+           "silver_blaze", "subsample", "summary", "test_set", "train", "training_sets", "with_violations",
+           "worm_check"]

@@ -33,7 +33,8 @@ def propose(trial, family, size, outputs=2) -> tuple:
     n_conv = trial.suggest_int("n_conv", 1, 4)
     for i in range(n_conv):
         arch.append(f"c{trial.suggest_int(f'k{i}', 1, 3)}:{trial.suggest_categorical(f'c{i}', CHANNELS)}")
-        pool = trial.suggest_categorical(f"pool{i}", ("none", "avg2", "max2")) if family != "EQ" and side >= 4 else "none"
+        may_pool = family != "EQ" and side >= 4
+        pool = trial.suggest_categorical(f"pool{i}", ("none", "avg2", "max2")) if may_pool else "none"
         if pool != "none":
             arch.append(pool)
             side //= 2

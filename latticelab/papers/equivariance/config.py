@@ -16,7 +16,7 @@ class Config(PresetConfig):
     test_mus: tuple = knob("mu values of the generalisation grid (the paper: 1, 1.25, 1.5)")
     train_size: int = knob("lattice side the networks are trained on (the paper: 8)")
     test_sizes: tuple = knob("lattice sides tested (the paper: 8, 16, 32, 64)")
-    n_train: int = knob("regression training configurations per training point (the paper: 4000 in total)")
+    n_train: int = knob("regression training configurations per training point (the paper: 4000 in all)")
     curve_sizes: tuple = knob("training-set sizes (in total) of the regression learning curve; at most n_train x points")
     n_test: int = knob("test configurations per grid point and size; each test set serves all three tasks")
     thin: int = knob("worm sweeps between stored configurations (a few autocorrelation times)")
@@ -26,11 +26,12 @@ class Config(PresetConfig):
     batch: int = knob("minibatch size")
     lr: float = knob("Adam learning rate")
     device: str = knob("where networks train: 'cpu', 'cuda', or 'auto' (cuda when torch sees a GPU)")
-    n_detect: int = knob("detection training configurations per training point, half with violations (paper: 4000 in all)")
+    n_detect: int = knob("detection training configurations per training point, half violated (paper: 4000 in all)")
     count_train: tuple = knob("numbers of open worms in the counting training set (the paper: 0 and 5)")
     n_count: int = knob("counting training configurations per training point and count (the paper: 20000 in all)")
     count_test_max: int = knob("detection and counting are tested on 0..count_test_max open worms (the paper: 10)")
-    flux_epochs: int = knob("training epochs of the detection and counting networks")
+    detect_epochs: int = knob("detection training epochs (flux networks need ~2000-4000 optimizer steps to learn)")
+    count_epochs: int = knob("counting training epochs (an epoch is 4 n_count / batch optimizer steps)")
     search_trials: int = knob("Optuna trials per family of the architecture search (run with --search)")
     search_epochs: int = knob("training epochs of one architecture-search trial")
     check_sweeps: int = knob("sweeps of the mu = 0 worm-versus-direct-simulation check")
@@ -40,17 +41,19 @@ class Config(PresetConfig):
         "smoke": dict(lam=1.0, train_points=_POINTS, test_etas=(4.01, 4.25), test_mus=(1.0, 1.5), train_size=8,
                       test_sizes=(8, 16), n_train=192, curve_sizes=(96, 384), n_test=36, thin=2, burn_in=60,
                       repeats=1, epochs=4, batch=64, lr=2e-3, device="cpu", n_detect=96, count_train=(0, 5),
-                      n_count=48, count_test_max=5, flux_epochs=4, search_trials=2, search_epochs=1,
+                      n_count=48, count_test_max=5, detect_epochs=4, count_epochs=4, search_trials=2, search_epochs=1,
                       check_sweeps=200, blaze_samples=32),
         "laptop": dict(lam=1.0, train_points=_POINTS, test_etas=(4.01, 4.04, 4.25), test_mus=(1.0, 1.25, 1.5),
-                       train_size=8, test_sizes=(8, 16, 32, 64), n_train=1024, curve_sizes=(256, 512, 1024, 2048),
-                       n_test=108, thin=4, burn_in=300, repeats=3, epochs=20, batch=64, lr=1e-3, device="cpu",
-                       n_detect=512, count_train=(0, 5), n_count=256, count_test_max=8, flux_epochs=20,
+                       train_size=8, test_sizes=(8, 16, 32, 64), n_train=1024, curve_sizes=(256, 768, 2048),
+                       n_test=108, thin=4, burn_in=300, repeats=3, epochs=12, batch=64, lr=1e-3, device="cpu",
+                       n_detect=512, count_train=(0, 5), n_count=256, count_test_max=8, detect_epochs=20,
+                       count_epochs=20,
                        search_trials=6, search_epochs=3, check_sweeps=1500, blaze_samples=128),
         "paper": dict(lam=1.0, train_points=_POINTS, test_etas=(4.01, 4.04, 4.25), test_mus=(1.0, 1.25, 1.5),
-                      train_size=8, test_sizes=(8, 16, 32, 64), n_train=2000, curve_sizes=(250, 500, 1000, 2000, 4000),
-                      n_test=528, thin=10, burn_in=1000, repeats=10, epochs=100, batch=100, lr=1e-3, device="auto",
-                      n_detect=2000, count_train=(0, 5), n_count=5000, count_test_max=10, flux_epochs=30,
+                      train_size=8, test_sizes=(8, 16, 32, 64), n_train=2000, curve_sizes=(250, 1000, 4000),
+                      n_test=352, thin=5, burn_in=300, repeats=10, epochs=40, batch=100, lr=1e-3, device="auto",
+                      n_detect=2000, count_train=(0, 5), n_count=5000, count_test_max=10, detect_epochs=60,
+                      count_epochs=15,
                       search_trials=20, search_epochs=10, check_sweeps=5000, blaze_samples=512),
     }
 

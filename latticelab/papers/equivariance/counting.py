@@ -46,7 +46,7 @@ def counting(config, progress=False) -> Counting:
     bases = training_sets(config, config.n_count * len(config.count_train), 3, progress)
     parts = [with_violations(ComplexPhi4(L0, L0, eta=eta, lam=config.lam, mu=mu), base, counts, 20 + i, lambda c: c)
              for i, ((eta, mu), base) in enumerate(zip(config.train_points, bases))]
-    nets = {fam: train(config, fam, "counting", join(parts), epochs=config.flux_epochs, progress=progress)[0]
+    nets = {fam: train(config, fam, "counting", join(parts), epochs=config.count_epochs, progress=progress)[0]
             for fam in FAMILY_NAMES}
     true = flux_counts(config.n_test, config.count_test_max, "count")
     pred = {fam: {} for fam in FAMILY_NAMES}

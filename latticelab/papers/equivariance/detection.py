@@ -34,7 +34,7 @@ def detection(config, progress=False) -> Detection:
     parts = [_violated(config, L0, eta, mu, base, counts, seed=10 + i)
              for i, ((eta, mu), base) in enumerate(zip(config.train_points, training_sets(config, config.n_detect, 5,
                                                                                          progress)))]
-    nets = {fam: train(config, fam, "detection", join(parts), epochs=config.flux_epochs, progress=progress)[0]
+    nets = {fam: train(config, fam, "detection", join(parts), epochs=config.detect_epochs, progress=progress)[0]
             for fam in FAMILY_NAMES}
     acc = {fam: {} for fam in FAMILY_NAMES}
     hits = {fam: [] for fam in FAMILY_NAMES}

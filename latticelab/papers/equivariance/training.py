@@ -101,7 +101,9 @@ def predict(ensemble, x, chunk=None):
     if ensemble.size is not None and tuple(x.shape[-2:]) != ensemble.size:
         return None
     dev = next(ensemble.parameters()).device
-    chunk = chunk or max(1, (1 << 20) // (ensemble.R * x.shape[-1] * x.shape[-2]))
+    # chunks: large on a GPU; on the CPU small enough that activations stay below malloc's mmap threshold
+    # (big allocations are mapped and unmapped every time: millions of page faults in a laptop run)
+    chunk = chunk or max(1, (1 << (21 if dev.type == "cuda" else 16)) // (ensemble.R * x.shape[-1] * x.shape[-2]))
     out = []
     with torch.no_grad():
         for i in range(0, len(x), chunk):
