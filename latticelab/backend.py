@@ -19,8 +19,22 @@ class Backend:
         return self.name if self.device is None else f"{self.name}:{self.device}"
 
 
+def _no_nvidia_driver() -> bool:
+    """True on a Linux machine with no NVIDIA driver loaded (no /dev/nvidiactl, no /proc/driver/nvidia)."""
+    import os
+    import sys
+
+    return sys.platform.startswith("linux") and not (os.path.exists("/dev/nvidiactl")
+                                                     or os.path.exists("/proc/driver/nvidia"))
+
+
 def cuda_available() -> bool:
-    """True when torch sees a CUDA device (imports torch lazily)."""
+    """True when torch sees a CUDA device. Where torch is not loaded yet and a Linux machine has no NVIDIA
+    driver, the answer is False without importing torch (~150 MB of a page's kernel, for backend='auto')."""
+    import sys
+
+    if "torch" not in sys.modules and _no_nvidia_driver():
+        return False
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a core dependency

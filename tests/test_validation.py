@@ -84,3 +84,19 @@ def test_chain_rejects_changing_the_number_of_temperatures():
     c = ll.Chain(ll.Ising(4), [1.0, 2.0])
     with pytest.raises(ValueError, match="number of temperatures"):
         c.T = [1.0]
+
+
+def test_auto_backend_does_not_import_torch_without_an_nvidia_driver():
+    """backend='auto' on a CPU-only Linux machine answers without loading torch (a page's kernel stays small);
+    with an NVIDIA driver it asks torch, as before."""
+    import subprocess
+    import sys
+
+    from latticelab import backend
+
+    if backend._no_nvidia_driver():
+        check = "assert r.name == 'numba', r; assert 'torch' not in sys.modules, 'torch was imported'"
+    else:
+        check = "import torch; assert (r.name == 'torch') == torch.cuda.is_available(), r"
+    subprocess.run([sys.executable, "-c", f"import sys, latticelab.backend as b; r = b.resolve('auto'); {check}"],
+                   check=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate
 from scipy.special import ellipe, ellipkm1
 
 
@@ -95,6 +94,8 @@ def magnetization(K):
 
 def log_partition(K):
     """ln Z / N = ln(2 cosh 2K) + (1/pi) int_0^{pi/2} ln[(1 + sqrt(1 - k^2 sin^2 phi)) / 2] dphi."""
+    from scipy import integrate  # here, not at import: scipy.integrate costs every page's kernel ~26 MB
+
     K = np.asarray(K, dtype=np.float64)
     out = np.empty(K.size)
     for i, (k_i, s2) in enumerate(zip(K.ravel(), _sinh2(K).ravel())):

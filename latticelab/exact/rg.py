@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .. import _validate
 
@@ -28,4 +27,6 @@ def decimation_beta(beta):
 
 def decimation_fixed_point() -> float:
     """The nontrivial fixed point beta* = 0.506981... of ``decimation_beta`` (solved to machine precision)."""
+    from scipy.optimize import brentq  # here: scipy.optimize is heavy at import and needed only now
+
     return float(brentq(lambda b: decimation_beta(b) - b, 0.3, 1.0, xtol=1e-15, rtol=4 * np.finfo(float).eps))

@@ -83,7 +83,8 @@ class PhaseDiagram:
         self.status = W.HTML(self._describe())
         self.run_button = W.Button(description="Run sweep", icon="play", tooltip="recompute in the background")
         self.stop_button = W.Button(description="Stop", icon="stop", disabled=True)
-        self.run_button.on_click(lambda _: self.start())
+        # a click while a sweep runs (a stale view, or a crafted message to the disabled button) is ignored
+        self.run_button.on_click(lambda _: None if self.running else self.start())
         self.stop_button.on_click(lambda _: self.stop())
         grid = W.GridBox([p.widget for p in self.plots.values()],
                          layout=W.Layout(grid_template_columns="repeat(auto-fill, minmax(380px, 1fr))"))
