@@ -180,6 +180,37 @@ def test_the_collector_frees_dead_and_abandoned_kernels_and_says_why():
     assert status == 404 and "server was restarted" in body["message"]
 
 
+def test_warm_kernels_wait_without_a_browser_and_a_dead_one_is_replaced():
+    km = PageKernelManager(max_kernels=8, orphan_grace=10)
+    now = time.monotonic()
+    refills, freed = [], []
+
+    async def scenario():
+        pool = []
+        for kernel_id in ("warm", "dead-warm"):
+            task = asyncio.get_running_loop().create_future()
+            task.set_result({"kernel_id": kernel_id})
+            pool.append(task)
+        km._pools = {"viewer_demo.ipynb": pool}  # what Voila's VoilaKernelManager keeps
+        km.fill_if_needed = lambda delay=None, notebook_name=None: refills.append(notebook_name)
+        km._kernels.update({"warm": FakeKernel(quiet_s=600), "dead-warm": FakeKernel(alive=False)})
+        km._clocks.update({"warm": PageClock(now - 600), "dead-warm": PageClock(now - 600)})
+
+        async def shutdown_kernel(kernel_id, now=False):
+            freed.append(kernel_id)
+            km._kernels.pop(kernel_id)
+
+        km.shutdown_kernel = shutdown_kernel
+        await km.collect()
+        assert freed == ["dead-warm"] and refills == ["viewer_demo.ipynb"]  # never connected, yet kept: it is warm
+        assert km.warm_ready("viewer_demo.ipynb") and km.admit("viewer_demo.ipynb") == ("warm", None)
+        pool.pop(0)  # a page takes it: from the next pass its grace runs like any page's
+        await km.collect()
+        assert km._clocks["warm"].started > now and freed == ["dead-warm"]
+
+    asyncio.run(scenario())
+
+
 # -- Voila wiring -------------------------------------------------------------------------------------------
 def test_latticevoila_serves_pages_with_the_guarded_handler_and_the_status_route(tmp_path):
     import tornado.web
