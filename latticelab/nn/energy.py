@@ -93,4 +93,4 @@ class LearnedEnergy:
         is_after, is_before = (x == after).all(dim=dims), (x == before).all(dim=dims)
         if not bool((is_after | is_before).all()):
             return None
-        return torch.where(is_after, lp_after, lp_before)
+        return torch.where(is_after.to(lp_after.device), lp_after, lp_before)  # states may sit on a GPU
