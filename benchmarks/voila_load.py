@@ -44,6 +44,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -246,10 +247,25 @@ async def open_page(page, url: str, notebook: str, timeout_s: float) -> list:
     return await page.evaluate(PAGE_ERRORS_JS, list(_harness.PAGE_ERRORS))
 
 
+WIDGETS_JS = """() => ({
+  views: document.querySelectorAll('.jupyter-widgets').length,
+  viewers: document.querySelectorAll('.ll-viewer').length,
+  placeholders: [...document.querySelectorAll('.jupyter-widgets, .widget-error, .jp-RenderedText')]
+      .map((e) => e.innerText).filter((t) => /Loading widget|Error displaying widget|widget/i.test(t))
+      .map((t) => t.slice(0, 120)).slice(0, 3),
+})"""
+
+
+async def page_kernel(page) -> str | None:
+    with contextlib.suppress(Exception):
+        return await page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    return None
+
+
 async def start_viewer(page, timeout_s: float) -> dict:
     """Press Play unless it plays already, wait for the first drawn frame; its timings in seconds."""
     play = f'{ROOT_SEL} [data-ll="play"]'
-    await page.wait_for_selector(play, timeout=timeout_s * 1e3)
+    await page.wait_for_selector(play, timeout=timeout_s * 1e3)  # the viewer widget rendered
     if await page.get_attribute(play, "data-playing") != "true":
         await page.click(play)
     await page.wait_for_function(f"() => document.querySelector('{ROOT_SEL}')?.dataset.firstFrameMs",
@@ -264,21 +280,31 @@ async def frames(page) -> tuple:
     return time.monotonic(), int(value or 0)
 
 
-async def student(i: int, browser, srv, *, with_index: bool, timeout_s: float) -> dict:
-    rec = {"student": i, "pages": 0, "pages_ok": 0, "errors": [], "page": None, "context": None}
+async def student(i: int, browser, srv, a, *, with_index: bool) -> dict:
+    """One student: (index, then) the viewer page in one tab, Play. A page counts as rendered when its notebook
+    ran with no Python error shown and, for the viewer, its viewer widget appeared."""
+    rec = {"student": i, "pages": 0, "pages_ok": 0, "errors": [], "console": [], "page": None, "context": None}
     context = await browser.new_context(viewport={"width": 1280, "height": 1000})
     page = await context.new_page()
     page.on("pageerror", lambda exc: rec["errors"].append(f"js: {exc}"[:200]))
+    page.on("console", lambda m: rec["console"].append(m.text[:200]) if m.type == "error" else None)
     rec["page"], rec["context"] = page, context
     try:
         for notebook in ([INDEX] if with_index else []) + [VIEWER]:
             rec["pages"] += 1
-            errors = await open_page(page, srv.page_url(notebook), notebook, timeout_s)
+            errors = await open_page(page, srv.page_url(notebook), notebook, a.page_timeout)
             rec["errors"] += [f"{notebook}: {e}" for e in errors]
-            rec["pages_ok"] += not errors
-        rec.update(await start_viewer(page, timeout_s))
+            if errors:
+                continue
+            if notebook == VIEWER:
+                rec["kernel"] = await page_kernel(page)
+                rec.update(await start_viewer(page, a.widget_timeout))
+            rec["pages_ok"] += 1
     except Exception as err:  # noqa: BLE001 - a page that fails is a measurement, not a crash
         rec["errors"].append(f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")
+        with contextlib.suppress(Exception):
+            rec["widgets_seen"] = await page.evaluate(WIDGETS_JS)
+    rec["console"] = rec["console"][-5:]
     return rec
 
 
@@ -341,7 +367,7 @@ async def class_run(pw, n: int, serve_args: list, a) -> dict:
         with MemorySampler(srv) as mem:
             async with chromium(pw) as (browser, _):
                 t0 = time.monotonic()
-                recs = await asyncio.gather(*(student(i, browser, srv, with_index=True, timeout_s=a.page_timeout)
+                recs = await asyncio.gather(*(student(i, browser, srv, a, with_index=True)
                                               for i in range(n)))
                 out["all_loaded_s"] = time.monotonic() - t0
                 await fps_window(recs, a.warmup, a.window)
@@ -356,18 +382,22 @@ async def class_run(pw, n: int, serve_args: list, a) -> dict:
                 await asyncio.to_thread(wait_quiet, srv, baseline, a.page_timeout)
                 baseline_kill = len(kernels(srv))
                 async with chromium(pw) as (browser, proc):
-                    krecs = await asyncio.gather(*(student(i, browser, srv, with_index=False, timeout_s=a.page_timeout)
+                    krecs = await asyncio.gather(*(student(i, browser, srv, a, with_index=False)
                                                    for i in range(n)))
                     killed["viewers_drawing"] = sum("first_frame_s" in r for r in krecs)
                     killed["kernels_before_kill"] = len(kernels(srv)) - baseline_kill
                     kill_browser(proc)
                     left5, freed, left = await asyncio.to_thread(wait_freed, srv, baseline_kill, a.cull_wait)
-                    killed.update(left_5s=left5, freed_s=freed, left_at_end=left, waited_s=a.cull_wait)
+                    killed.update(left_5s=left5, freed_s=freed, left_at_end=left, waited_s=a.cull_wait,
+                                  records=[{k: v for k, v in r.items() if k not in ("page", "context")} for r in krecs])
         out["killed_browser"] = killed
         out["mem_peak"] = mem.peak
-        out["log_tail"] = srv.log()[-3000:]
+        log = srv.log()
+        out["log_path"] = str(srv.log_path)
+    warm = set(re.findall(r"Using pre-heated kernel: ([0-9a-f-]+) for " + re.escape(VIEWER), log))
     for r in recs:
         r.pop("page"), r.pop("context")
+        r["preheated"] = r.get("kernel") in warm if r.get("kernel") else None
     out["records"] = recs
     return out
 
@@ -380,7 +410,7 @@ async def preheat_run(pw, serve_args: list, a) -> dict:
         with server([*base, "--pool", pool], a.preset) as srv:
             await asyncio.to_thread(wait_quiet, srv, 1 if pool != "0" else 0, a.page_timeout)
             async with chromium(pw) as (browser, _):
-                rec = await student(0, browser, srv, with_index=False, timeout_s=a.page_timeout)
+                rec = await student(0, browser, srv, a, with_index=False)
                 await rec.pop("context").close()
                 rec.pop("page")
         out.setdefault(label, []).append(rec)
@@ -469,9 +499,12 @@ async def amain(a) -> dict:
             run = await class_run(pw, n, serve_args, a)
             result["runs"].append(run)
             print_table([summarize(run)])
-            bad = [f"student {r['student']}: {'; '.join(r['errors'])}" for r in run["records"] if r["errors"]]
-            for line in bad[:5]:
+            bad = [f"student {r['student']} ({'pre-heated' if r.get('preheated') else 'fresh'} kernel "
+                   f"{(r.get('kernel') or '?')[:8]}): {'; '.join(r['errors'])}; widgets {r.get('widgets_seen')}; "
+                   f"console errors {r['console'][-2:]}" for r in run["records"] if r["errors"]]
+            for line in bad[:8]:
                 print(f"    {line}")
+            print(f"    server log: {run['log_path']}")
     return result
 
 
@@ -485,7 +518,9 @@ def main(argv=None):
     p.add_argument("--preset", default="laptop", help="LATTICELAB_PRESET of the kernels (default laptop)")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of playing before the fps window")
     p.add_argument("--window", type=float, default=10.0, help="fps window, seconds")
-    p.add_argument("--page-timeout", type=float, default=300.0, help="seconds a page may take to render")
+    p.add_argument("--page-timeout", type=float, default=300.0, help="seconds a page may take to run its notebook")
+    p.add_argument("--widget-timeout", type=float, default=120.0,
+                   help="seconds the viewer widget and its first frame may take after the notebook ran")
     p.add_argument("--cull-wait", type=float, default=180.0, help="seconds to wait for kernels after a killed browser")
     p.add_argument("--no-kill", action="store_true", help="skip the killed-browser phase")
     p.add_argument("--no-preheat", action="store_true", help="skip the cold vs preheated first frame")
