@@ -397,6 +397,7 @@ async def class_run(pw, n: int, serve_args: list, a) -> dict:
     warm = set(re.findall(r"Using pre-heated kernel: ([0-9a-f-]+) for " + re.escape(VIEWER), log))
     for r in recs:
         r.pop("page"), r.pop("context")
+    for r in recs + killed.get("records", []):
         r["preheated"] = r.get("kernel") in warm if r.get("kernel") else None
     out["records"] = recs
     return out
@@ -453,6 +454,7 @@ def summarize(run: dict) -> dict:
         "peak RSS GB": f"{run['mem_peak'][0] / GB:.2f}",
         "peak PSS GB": f"{run['mem_peak'][1] / GB:.2f}",
         "left 5s after close": str(run["left_5s_after_close"]),
+        "kill: drawing": "-" if not k else f"{k['viewers_drawing']}/{n}",
         "left 5s after kill": "-" if not k else str(k["left_5s"]),
         "all freed after kill": "-" if not k else (f"{k['freed_s']:.0f} s" if k["freed_s"] is not None
                                                    else f"no: {k['left_at_end']} left at {k['waited_s']:.0f} s"),
@@ -499,9 +501,11 @@ async def amain(a) -> dict:
             run = await class_run(pw, n, serve_args, a)
             result["runs"].append(run)
             print_table([summarize(run)])
+            recs = run["records"] + [dict(r, student=f"{r['student']} (kill phase)")
+                                     for r in run["killed_browser"].get("records", [])]
             bad = [f"student {r['student']} ({'pre-heated' if r.get('preheated') else 'fresh'} kernel "
                    f"{(r.get('kernel') or '?')[:8]}): {'; '.join(r['errors'])}; widgets {r.get('widgets_seen')}; "
-                   f"console errors {r['console'][-2:]}" for r in run["records"] if r["errors"]]
+                   f"console errors {r['console'][-1:]}" for r in recs if r["errors"]]
             for line in bad[:8]:
                 print(f"    {line}")
             print(f"    server log: {run['log_path']}")
