@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...backend import train_device
 from ...nn import fit
 from ...nn.cache import cached_model
 from ...nn.cnn_families import (EQ_COUNTING, EQ_DETECTION, EQ_REGRESSION, FAMILIES, FL_COUNTING, FL_DETECTION,
@@ -20,14 +21,9 @@ LOSSES = {"regression": "mse", "detection": "bce", "counting": "mse"}
 
 
 def device(config) -> str:
-    """'cpu' or 'cuda' for ``config.device`` ('auto': cuda when torch sees a GPU; the paper preset's choice)."""
-    import torch
-
-    if config.device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if config.device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("Config.device='cuda' but torch sees no GPU; use device='auto' or 'cpu'")
-    return config.device
+    """'cpu' or 'cuda' for ``config.device`` ('auto': cuda when torch sees a GPU; the paper preset's choice), as
+    every paper app picks it (``backend.train_device``)."""
+    return train_device(config.device)
 
 
 def member_losses(pred, y, loss):
