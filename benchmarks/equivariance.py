@@ -158,7 +158,8 @@ def main(argv=None):
             print(f"{device:>5} {fam}: {train_rate(fam, device, n=512 if args.quick else 2048):.0f}")
     print("\nR retrainings side by side (nn.Ensemble), 8 x 8: member-configurations/s, ms per optimizer step")
     for device in devices:
-        for R, batch in ((1, 64), (3, 64), (10, 100)) if device == "cpu" else ((1, 100), (10, 100), (10, 200)):
+        cpu_rows = ((1, 64), (3, 64)) if args.quick else ((1, 64), (3, 64), (10, 100))
+        for R, batch in cpu_rows if device == "cpu" else ((1, 100), (10, 100), (10, 200)):
             for task in ("regression", "detection", "counting"):
                 cells = [ensemble_rate(task, fam, device, R, batch, 10 if args.quick else 40) for fam in ("EQ", "ST", "FL")]
                 print(f"{device:>5} R={R:<2} batch {batch:<3} {task:>10}: " +
