@@ -1,7 +1,6 @@
 """The equivariance app under Voila in headless Chromium: it renders with its last check done and no errors;
 its worm probe samples on demand (n ~ 0 at small mu, n > 0.5 above the onset), and its live worm view runs
 while the page stays live, follows the mu slider and stops on demand."""
-import pytest
 from test_apps import python_errors, wait_executed
 
 DONE = "equivariance app: all checks ran"
@@ -57,10 +56,6 @@ def sample_at(page, mu: float) -> float:
 
 
 
-# A paper page sometimes never shows its last widgets under Voila when the suite loads the machine
-# (seen in 2 of ~8 full-suite runs of these pages; suspected: iopub messages dropped by the rate limit
-# while the notebook trains). One rerun on a fresh page, until that is found and fixed.
-@pytest.mark.flaky(reruns=1)
 def test_equivariance_app_renders_and_the_probe_follows_mu(server, page):
     page.goto(server.page_url("equivariant_cnn.ipynb"), wait_until="load", timeout=120_000)
     wait_executed(page, DONE, timeout=300_000)
