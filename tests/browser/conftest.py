@@ -41,10 +41,13 @@ def page(browser):
     """A fresh page; uncaught JavaScript exceptions are collected in ``page.js_errors``."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     pg = context.new_page()
-    pg.js_errors = []
+    pg.js_errors, console = [], []
     pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
+    pg.on("console", lambda m: console.append(f"{m.type}: {m.text[:400]}") if m.type == "error" else None)
     pg.set_default_timeout(60_000)
     try:
         yield pg
     finally:
+        # shown by pytest only when the test failed: what the page's console said went wrong
+        print("page console errors:", *console[-30:], sep="\n  ")
         context.close()
