@@ -140,14 +140,7 @@ def memory(srv) -> tuple:
 
 
 def cpu_seconds(srv) -> float:
-    total = 0.0
-    for p in tree(srv.process.pid):
-        try:
-            fields = Path(f"/proc/{_pid(p)}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
+    return tree_cpu(srv.process.pid)
 
 
 def wait_quiet(srv, min_kernels: int = 0, timeout: float = 300.0, quiet_s: float = 3.0) -> float:
@@ -308,6 +301,18 @@ async def student(i: int, browser, srv, a, *, with_index: bool) -> dict:
     return rec
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and its descendants."""
+    total = 0.0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{_pid(p)}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 async def fps_window(recs: list, warmup: float, window: float) -> None:
     """Each playing student's drawn frames per second over the same ``window`` (after ``warmup``)."""
     live = [r for r in recs if "first_frame_s" in r]
@@ -324,11 +329,6 @@ async def fps_window(recs: list, warmup: float, window: float) -> None:
     after = await asyncio.gather(*(read(r) for r in live))
     for r, b, a in zip(live, before, after):
         r["fps"] = (a[1] - b[1]) / (a[0] - b[0]) if a and b else 0.0
-
-
-def count_after(srv, baseline: int, seconds: float) -> int:
-    time.sleep(seconds)
-    return len(kernels(srv)) - baseline
 
 
 def wait_freed(srv, baseline: int, limit: float) -> tuple:
@@ -358,24 +358,30 @@ def percentile(values: list, q: float) -> float:
 
 async def class_run(pw, n: int, serve_args: list, a) -> dict:
     """N students on a fresh server: load, play, close tabs, then a killed browser."""
-    out = {"students": n, "serve_args": serve_args}
+    out = {"students": n, "serve_args": serve_args, "cull_wait": a.cull_wait}
     with server(serve_args, a.preset) as srv:
         out["quiet_wait_s"] = wait_quiet(srv, timeout=a.page_timeout)
         baseline = len(kernels(srv))  # warm kernels the server keeps on purpose
         out["warm_kernels"] = baseline
         out["load_before"] = os.getloadavg()[0]
         with MemorySampler(srv) as mem:
-            async with chromium(pw) as (browser, _):
+            async with chromium(pw) as (browser, bproc):
                 t0 = time.monotonic()
                 recs = await asyncio.gather(*(student(i, browser, srv, a, with_index=True)
                                               for i in range(n)))
                 out["all_loaded_s"] = time.monotonic() - t0
+                c0 = (time.monotonic(), cpu_seconds(srv), tree_cpu(bproc.pid))
                 await fps_window(recs, a.warmup, a.window)
+                c1 = (time.monotonic(), cpu_seconds(srv), tree_cpu(bproc.pid))
+                # cores used while playing: the server and its kernels, and the browser drawing every student's page
+                out["cores_server"] = (c1[1] - c0[1]) / (c1[0] - c0[0])
+                out["cores_browser"] = (c1[2] - c0[2]) / (c1[0] - c0[0])
                 out["load_during"] = os.getloadavg()[0]
                 out["kernels_playing"] = len(kernels(srv))
                 out["mem_playing"] = memory(srv)
                 await asyncio.gather(*(r["page"].close(run_before_unload=True) for r in recs), return_exceptions=True)
-                out["left_5s_after_close"] = await asyncio.to_thread(count_after, srv, baseline, 5.0)
+                left5, freed, left = await asyncio.to_thread(wait_freed, srv, baseline, a.cull_wait)
+                out.update(left_5s_after_close=left5, closed_freed_s=freed, closed_left_at_end=left)
                 await asyncio.gather(*(r["context"].close() for r in recs), return_exceptions=True)
             killed = {}
             if not a.no_kill:
@@ -453,7 +459,11 @@ def summarize(run: dict) -> dict:
         ">=10 fps": f"{sum(f >= 10 for f in fps)}/{n}",
         "peak RSS GB": f"{run['mem_peak'][0] / GB:.2f}",
         "peak PSS GB": f"{run['mem_peak'][1] / GB:.2f}",
-        "left 5s after close": str(run["left_5s_after_close"]),
+        "cores srv/browser": f"{run.get('cores_server', float('nan')):.1f}/{run.get('cores_browser', float('nan')):.1f}",
+        "left 5s after close": str(run["left_5s_after_close"]) + (
+            "" if not run["left_5s_after_close"] else
+            f" (0 at {run['closed_freed_s']:.0f} s)" if run.get("closed_freed_s") is not None
+            else f" ({run.get('closed_left_at_end')} at {run['cull_wait']:.0f} s)"),
         "kill: drawing": "-" if not k else f"{k['viewers_drawing']}/{n}",
         "left 5s after kill": "-" if not k else str(k["left_5s"]),
         "all freed after kill": "-" if not k else (f"{k['freed_s']:.0f} s" if k["freed_s"] is not None
