@@ -23,8 +23,9 @@ all at the same moment, and make sure the viewer plays. Measured:
   warm kernel waiting for the page (``--pool 1``), same other options, in the same run. Needs a ``latticelab
   serve`` with ``--pool`` (class mode); reported as unavailable otherwise.
 
-The server gets ``--cull-idle-timeout`` (default 60 s here, so that a run measures culling in minutes; serve's
-own defaults are longer) and any ``--serve-arg``; ``--class`` passes ``--class``. Options that the installed
+The server runs with serve's own defaults plus ``--class`` if given, ``--cull-idle-timeout`` if given and any
+``--serve-arg``. (A killed browser's kernels are freed after serve's ``--orphan-grace``, 60 s; servers
+without it free them by idle culling only, so give those a short ``--cull-idle-timeout``.) Options that the installed
 ``latticelab serve`` does not list in its ``--help`` are refused before anything starts. Before each N the
 benchmark waits (up to ``--load-wait`` s) for the 1-minute load average to fall below ``--max-load``, and prints
 the machine (cores, memory, load) with the table. The browser shares this machine's cores with the server and
@@ -494,7 +495,8 @@ async def amain(a) -> dict:
     from playwright.async_api import async_playwright
 
     known = serve_options()
-    serve_args = (["--class"] if a.class_mode else []) + [f"--cull-idle-timeout={a.cull_idle_timeout}"] + a.serve_arg
+    serve_args = ((["--class"] if a.class_mode else [])
+                  + ([f"--cull-idle-timeout={a.cull_idle_timeout}"] if a.cull_idle_timeout else []) + a.serve_arg)
     check_options(serve_args, known)
     result = {"machine": machine(), "serve_args": serve_args, "runs": [], "preheat": None}
     async with async_playwright() as pw:
@@ -528,7 +530,9 @@ def main(argv=None):
     p.add_argument("--class", dest="class_mode", action="store_true", help="pass --class to latticelab serve")
     p.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
                    help="another latticelab serve option, e.g. --serve-arg=--orphan-grace=20 (repeatable)")
-    p.add_argument("--cull-idle-timeout", type=int, default=60, help="passed to serve (seconds; default 60 here)")
+    p.add_argument("--cull-idle-timeout", type=int, default=None,
+                   help="passed to serve (seconds); default: serve's own. Below the time a warm kernel waits for "
+                        "its page it culls warm kernels (seen with 60 s)")
     p.add_argument("--preset", default="laptop", help="LATTICELAB_PRESET of the kernels (default laptop)")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of playing before the fps window")
     p.add_argument("--window", type=float, default=10.0, help="fps window, seconds")
