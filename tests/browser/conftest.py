@@ -11,6 +11,7 @@ from playwright.sync_api import sync_playwright
 from latticelab.widgets import _harness
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+PAGE_TRACE = (Path(__file__).with_name("page_trace.js")).read_text()
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +38,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     """A fresh page; uncaught JavaScript exceptions are collected in ``page.js_errors``."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.add_init_script(PAGE_TRACE)
     pg = context.new_page()
     pg.js_errors, console = [], []
     pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
@@ -50,4 +52,10 @@ def page(browser):
     finally:
         # shown by pytest only when the test failed: what the page's console said went wrong
         print("page console errors:", *console[-30:], sep="\n  ")
+        try:
+            print("page widget trace:", *pg.evaluate("window.latticelabTrace || []"), sep="\n  ")
+        except Exception as exc:  # a closed or crashed page has no trace to give
+            print("page widget trace: unavailable:", exc)
+        if "server" in request.fixturenames:
+            print("server log, last lines:", *request.getfixturevalue("server").log().splitlines()[-25:], sep="\n  ")
         context.close()

@@ -1,0 +1,48 @@
+// Browser tests only (added by tests/browser/conftest.py before any page script): a trace of what the page's
+// widget machinery went through, printed when a page test fails. Kernel websockets opened and closed (a
+// reconnect makes the widget manager ask for all widget state again), each widget-state reply seen on them
+// ("update_states" on the control comm), and the manager's state wait running out (its slow path follows).
+(() => {
+  const t0 = performance.now();
+  const now = () => Math.round(performance.now() - t0);
+  const trace = (window.latticelabTrace = []);
+  const NativeWS = window.WebSocket;
+  const decoder = new TextDecoder();
+  const pageWidgets = new Set();  // model ids of the widgets the page's HTML displays, read once it is parsed
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const m of document.documentElement.innerHTML.matchAll(/model_id\W+([0-9a-f]{32})/g)) pageWidgets.add(m[1]);
+    trace.push(`${now()} ms: page parsed, showing ${pageWidgets.size} widgets`);
+  });
+  const shown = { has: (id) => pageWidgets.has(id) };
+  window.WebSocket = function (url, ...rest) {
+    const ws = new NativeWS(url, ...rest);
+    const name = String(url).replace(/^.*\/api\/kernels\//, "kernel ").replace(/\?.*$/, "");
+    trace.push(`${now()} ms: open ${name}`);
+    ws.addEventListener("open", () => trace.push(`${now()} ms: opened ${name}`));
+    ws.addEventListener("close", (e) => trace.push(`${now()} ms: closed ${name} (code ${e.code})`));
+    ws.addEventListener("message", (e) => {
+      const text = typeof e.data === "string" ? e.data : decoder.decode(e.data instanceof ArrayBuffer ? e.data : new Uint8Array());
+      if (text.includes('"update_states"')) {
+        const missing = [...pageWidgets].filter((id) => !text.includes(id));
+        trace.push(`${now()} ms: widget state reply (${text.length} chars; of the ${pageWidgets.size} widgets ` +
+                   `the page shows, missing: ${missing.length ? missing.join(" ") : "none"})`);
+      }
+      if (/^[^{]*\{[^}]*"msg_type":\s*"comm_close"/.test(text)) {  // the kernel closed a comm (its header)
+        const id = (text.match(/"comm_id":\s*"([^"]+)"/) || [])[1];
+        trace.push(`${now()} ms: kernel closed comm ${id} (${shown.has(id) ? "a widget the page shows" : "not shown"})`);
+      }
+    });
+    return ws;
+  };
+  window.WebSocket.prototype = NativeWS.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  const nativeTimeout = window.setTimeout;
+  window.setTimeout = function (handler, delay, ...args) {
+    if (typeof handler === "function" && String(handler).includes("Control comm did not respond")) {
+      trace.push(`${now()} ms: widget state asked for (wait ${delay} ms)`);
+      const inner = handler;
+      handler = (...a) => { trace.push(`${now()} ms: widget state timer ran out (nothing lost if a reply is listed before)`); return inner(...a); };
+    }
+    return nativeTimeout.call(window, handler, delay, ...args);
+  };
+})();
