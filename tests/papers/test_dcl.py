@@ -109,3 +109,16 @@ def test_rmse_pairs_draw_every_energy_window_equally():
     assert energy[np.concatenate([i, j])].max() <= 0.0
     with pytest.raises(ValueError, match="no energy window"):
         energy_window_pairs(energy, 10, upper=-1000.0)
+
+
+def test_the_observation_runs_many_chains_side_by_side_where_asked(isolated_caches):
+    """The paper row observes 8e5 configurations with ~1000 chains (on a GPU a sweep of many chains costs what
+    one of a few does); the count is the largest divisor of n up to ``chains``, and the data are what was asked."""
+    from latticelab.papers.dcl import stages
+
+    system = stages.make_system("potts", 4, 1)
+    data = stages.observe(system, 4.0, 96, chains=50)
+    assert data.n_chains == 48 and data.configs.shape == (1, 96, 4, 4)
+    assert set(np.unique(data.configs)) <= set(range(3))
+    assert stages.observe(system, 4.0, 7, chains=50).n_chains == 7
+    assert dcl.Config.paper().observe_chains == 1000 and 800_000 % 1000 == 0

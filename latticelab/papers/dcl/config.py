@@ -16,6 +16,8 @@ class Config(PresetConfig):
     T_obs: float = knob("the single observation temperature T_O (the paper's 4 J/k_B)")
     glass_seed: int = knob("the fixed spin-glass instance (Gaussian couplings drawn from this seed)")
     n_observed: int = knob("decorrelated configurations observed at T_O (the paper: 8e5)")
+    observe_chains: int = knob("Markov chains run side by side for the observation (the largest divisor of n_observed "
+                               "up to this); on a GPU many short chains cost what few do per sweep")
     order: str = knob("how the lattice is unwrapped for the GRU: spiral (paper), snake or raster")
     gru_hidden: int = knob("GRU hidden size (the paper: 378-512)")
     gru_epochs: int = knob("GRU epochs of maximum likelihood (the paper: 30)")
@@ -36,15 +38,15 @@ class Config(PresetConfig):
     device: str = knob("where the networks train and learned-energy Monte Carlo runs: 'cpu', 'cuda' or 'auto' (cuda when there is a GPU)")
 
     ROWS = {
-        "smoke": dict(systems=SYSTEM_NAMES, L=4, L_big=8, T_obs=4.0, glass_seed=1, n_observed=2048, order="spiral",
+        "smoke": dict(systems=SYSTEM_NAMES, L=4, L_big=8, T_obs=4.0, glass_seed=1, n_observed=2048, observe_chains=16, order="spiral",
                       gru_hidden=16, gru_epochs=10, gru_lr=5e-3, batch_size=128, n_ednn=2048, ednn_epochs=10,
                       ednn_lr=3e-3, test_per_T=32, n_pairs=500, T_min=1.0, T_max=4.4, n_T=5, mc_chains=8,
                       mc_samples=48, mc_burn_in=20, mc_thin=2, device="cpu"),
-        "laptop": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=10_000, order="spiral",
+        "laptop": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=10_000, observe_chains=16, order="spiral",
                        gru_hidden=64, gru_epochs=10, gru_lr=1e-2, batch_size=128, n_ednn=10_000, ednn_epochs=15,
                        ednn_lr=1e-3, test_per_T=128, n_pairs=2000, T_min=1.0, T_max=4.4, n_T=10, mc_chains=8,
                        mc_samples=64, mc_burn_in=60, mc_thin=3, device="cpu"),
-        "paper": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=800_000, order="spiral",
+        "paper": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=800_000, observe_chains=1000, order="spiral",
                       gru_hidden=384, gru_epochs=30, gru_lr=5e-4, batch_size=4000, n_ednn=1_920_000, ednn_epochs=60,
                       ednn_lr=1e-3, test_per_T=8000, n_pairs=2000, T_min=0.8, T_max=4.4, n_T=19, mc_chains=32,
                       mc_samples=1024, mc_burn_in=300, mc_thin=5, device="auto"),

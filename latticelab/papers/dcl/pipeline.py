@@ -68,7 +68,7 @@ def run_system(name: str, config: Config, *, progress: bool = True, gru_callback
     bar = _bar(8, progress, f"DCL {name}")
     T = c.temperatures
     mc = dict(chains=c.mc_chains, samples=c.mc_samples, burn_in=c.mc_burn_in, thin=c.mc_thin, device=device)
-    data = stages.observe(system, c.T_obs, c.n_observed)
+    data = stages.observe(system, c.T_obs, c.n_observed, chains=c.observe_chains)
     _step(bar, "observed")
     gru = stages.train_gru(data, system, hidden=c.gru_hidden, order=c.order, epochs=c.gru_epochs, lr=c.gru_lr,
                            batch_size=c.batch_size, callbacks=gru_callbacks, retrain=retrain, device=device)
