@@ -279,6 +279,7 @@ async def student(i: int, browser, srv, a, *, with_index: bool) -> dict:
     ran with no Python error shown and, for the viewer, its viewer widget appeared."""
     rec = {"student": i, "pages": 0, "pages_ok": 0, "errors": [], "console": [], "page": None, "context": None}
     context = await browser.new_context(viewport={"width": 1280, "height": 1000})
+    await context.add_init_script(_harness.PAGE_TRACE)  # what the widget manager went through, kept on failure
     page = await context.new_page()
     page.on("pageerror", lambda exc: rec["errors"].append(f"js: {exc}"[:200]))
     page.on("console", lambda m: rec["console"].append(m.text[:200]) if m.type == "error" else None)
@@ -298,6 +299,8 @@ async def student(i: int, browser, srv, a, *, with_index: bool) -> dict:
         rec["errors"].append(f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")
         with contextlib.suppress(Exception):
             rec["widgets_seen"] = await page.evaluate(WIDGETS_JS)
+        with contextlib.suppress(Exception):
+            rec["trace"] = await page.evaluate("window.latticelabTrace || []")
     rec["console"] = rec["console"][-5:]
     return rec
 

@@ -28,6 +28,9 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage")
 # Console lines Voila prints for a failing cell, with and without --show_tracebacks
 PAGE_ERRORS = ("Traceback (most recent call last)", "There was an error when executing cell")
+# an init script for test and benchmark browsers: ``window.latticelabTrace`` lists the page's kernel websockets,
+# widget-state replies (and which shown widgets they lacked) and comms the kernel closed (see the script)
+PAGE_TRACE = (Path(__file__).with_name("js") / "page_trace.js").read_text()
 
 
 def chromium_path():

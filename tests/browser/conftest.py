@@ -11,7 +11,6 @@ from playwright.sync_api import sync_playwright
 from latticelab.widgets import _harness
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-PAGE_TRACE = (Path(__file__).with_name("page_trace.js")).read_text()
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,7 @@ def browser():
 def page(browser, request):
     """A fresh page; uncaught JavaScript exceptions are collected in ``page.js_errors``."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.add_init_script(PAGE_TRACE)
+    context.add_init_script(_harness.PAGE_TRACE)
     pg = context.new_page()
     pg.js_errors, console = [], []
     pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))

@@ -1,4 +1,4 @@
-// Browser tests only (added by tests/browser/conftest.py before any page script): a trace of what the page's
+// Browser tests and benchmarks only (`_harness.PAGE_TRACE`, added before any page script; never served): a trace of what the page's
 // widget machinery went through, printed when a page test fails. Kernel websockets opened and closed (a
 // reconnect makes the widget manager ask for all widget state again), each widget-state reply seen on them
 // ("update_states" on the control comm), and the manager's state wait running out (its slow path follows).
