@@ -199,8 +199,12 @@ class PageKernelManager(AsyncMappingKernelManager):
             while len(self._gone) > _REMEMBER:
                 self._gone.popitem(last=False)
 
-    def page_status(self, kernel_id: str):
-        """(HTTP status, JSON body) for a page asking about its kernel."""
+    def page_status(self, kernel_id: str, *, heard: bool = False):
+        """(HTTP status, JSON body) for a page asking about its kernel. heard: the page itself asked (its
+        guard), which counts as hearing from it (``_kernel_gc``: a page whose browser has not connected yet
+        is not orphaned while it asks)."""
+        if heard and kernel_id in self._clocks:
+            self._clocks[kernel_id].heard_from(time.monotonic())
         if kernel_id in self._kernels and kernel_id not in self._gone:
             return 200, {"state": "alive", "connections": self._kernel_connections.get(kernel_id, 0)}
         if kernel_id in self._gone:

@@ -100,8 +100,8 @@ class KernelStatusHandler(APIHandler):
     @web.authenticated
     def get(self, kernel_id):
         km = self.kernel_manager
-        if hasattr(km, "page_status"):
-            status, body = km.page_status(kernel_id)
+        if hasattr(km, "page_status"):  # the page guard's own polls say its page is still open
+            status, body = km.page_status(kernel_id, heard=self.get_argument("from", "") == "page")
         else:
             status, body = (200, {"state": "alive"}) if kernel_id in km else (404, {"state": "unknown"})
         self.set_status(status)

@@ -90,6 +90,26 @@ def test_reload_navigation_and_closing_the_tab_free_the_kernel_at_once(server, b
     assert "_xsrf' argument missing" not in server.log() and "403 POST /voila/api/shutdown" not in server.log()
 
 
+def test_a_page_whose_browser_connects_late_keeps_its_kernel(server, browser):
+    """In the load benchmark (20 pages in one Chromium on 2 cores) browsers took over 60 s after their page
+    rendered to open the kernel's websocket, and the collector had freed 4 of 20 kernels by then. A page's
+    guard asks about its kernel from the moment the page is parsed, and that counts as the page being there.
+    Forced: the app's start is held back for twice the grace, then let go."""
+    context = browser.new_context()
+    held = []
+    context.route("**/anywidget/static/remoteEntry*.js", lambda route: held.append(route))
+    page = context.new_page()
+    page.goto(server.page_url(NOTEBOOK), wait_until="load", timeout=90_000)
+    kernel_id = page_kernel_id(page)
+    page.wait_for_timeout(2 * GRACE * 1000)  # Playwright keeps handling the page's requests meanwhile
+    assert held, "the app's script was asked for and held back"
+    assert kernel_state(server, kernel_id)["state"] == "alive", kernel_state(server, kernel_id)
+    for route in held:
+        route.continue_()
+    assert live_kernel(page, server) == kernel_id
+    context.close()
+
+
 def test_the_kernel_limit_then_killed_and_closed_browsers_free_their_kernels_after_the_grace(server, browser,
                                                                                            playwright):
     closing = _harness.launch_chromium(playwright)

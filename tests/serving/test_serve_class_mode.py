@@ -96,6 +96,9 @@ def test_one_thread_is_what_numba_sees_in_a_class_kernel():
     (PageClock(0, False, None), 0, 99, True, False),         # still executing its notebook
     (PageClock(0, False, None), 0, 5, False, False),         # still sending output
     (PageClock(0, False, None), 0, 50, False, True),         # never connected and quiet: the browser left
+    (PageClock(0, False, None, 90.0), 0, 50, False, False),  # not connected yet, but its page asked 10 s ago
+    (PageClock(0, False, None, 80.0), 0, 50, False, True),   # ... 20 s ago: the page is gone
+    (PageClock(0, True, 80.0, 95.0), 0, 99, False, False),   # websocket lost, page still asking: keep it
 ])
 def test_a_kernel_is_orphaned_only_after_the_grace_without_a_browser(clock, connections, quiet, busy, expected):
     assert orphaned(clock, 100.0, connections=connections, quiet_s=quiet, busy=busy, grace=15) is expected
@@ -108,8 +111,9 @@ def test_a_page_clock_restarts_when_a_warm_kernel_is_handed_to_a_page():
     assert clock.alone_since is None  # another tab of the page is still connected
     clock.disconnected(12, connections_left=0)
     assert clock.alone_since == 12
+    clock.heard_from(40)
     clock.restart(50)
-    assert (clock.started, clock.connected_once, clock.alone_since) == (50, False, None)
+    assert (clock.started, clock.connected_once, clock.alone_since, clock.heard) == (50, False, None, None)
 
 
 # -- the kernel limit ---------------------------------------------------------------------------------------

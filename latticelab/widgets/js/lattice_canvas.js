@@ -147,7 +147,16 @@ export function attachFrames(model, { canvases, root = null, onDrawn = null, que
       root.setAttribute("data-dropped", String(msg.dropped));
       root.setAttribute("data-latency-ms", String(msg.latency_ms));
     }
-    model.send({ type: "ack", seq: msg.seq, fps, drawn });
+    send({ type: "ack", seq: msg.seq, fps, drawn });
+  }
+
+  // a frame drawn while the page closes finds its kernel connection gone ("Cannot send"): nothing to tell
+  function send(content) {
+    try {
+      model.send(content);
+    } catch (err) {
+      if (!/Cannot send|disposed|dead/i.test(String(err && err.message))) throw err;
+    }
   }
 
   function onMessage(msg, buffers) {
@@ -157,7 +166,7 @@ export function attachFrames(model, { canvases, root = null, onDrawn = null, que
     if (raf === null) raf = requestAnimationFrame(drawPending);
   }
   model.on("msg:custom", onMessage);
-  const onVisible = () => { if (document.visibilityState === "visible") model.send({ type: "hello" }); };
+  const onVisible = () => { if (document.visibilityState === "visible") send({ type: "hello" }); };
   document.addEventListener("visibilitychange", onVisible);
   model.send({ type: "hello" });
 

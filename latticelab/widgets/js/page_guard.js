@@ -9,7 +9,8 @@
   let config = {};
   try { config = JSON.parse(node ? node.textContent : "{}"); } catch (e) { return; }
   if (!config.kernelId) return;
-  const url = `${config.baseUrl || "/"}latticelab/api/kernels/${config.kernelId}`;
+  // "from=page": the server counts this page as still there, even before its kernel's websocket opens
+  const url = `${config.baseUrl || "/"}latticelab/api/kernels/${config.kernelId}?from=page`;
   let leaving = false;
   window.addEventListener("beforeunload", () => { leaving = true; });
 

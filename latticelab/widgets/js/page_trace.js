@@ -27,15 +27,36 @@
         trace.push(`${now()} ms: widget state reply (${text.length} chars; of the ${pageWidgets.size} widgets ` +
                    `the page shows, missing: ${missing.length ? missing.join(" ") : "none"})`);
       }
+      if (/^[^{]*\{[^}]*"msg_type":\s*"comm_open"/.test(text)) {  // the kernel made a widget after the page loaded
+        const id = (text.match(/"comm_id":\s*"([^"]+)"/) || [])[1];
+        trace.push(`${now()} ms: kernel opened comm ${id}${shown.has(id) ? " (a widget the page shows!)" : ""}`);
+      }
       if (/^[^{]*\{[^}]*"msg_type":\s*"comm_close"/.test(text)) {  // the kernel closed a comm (its header)
         const id = (text.match(/"comm_id":\s*"([^"]+)"/) || [])[1];
         trace.push(`${now()} ms: kernel closed comm ${id} (${shown.has(id) ? "a widget the page shows" : "not shown"})`);
       }
     });
+    const send = ws.send.bind(ws);
+    ws.send = (data) => {  // what the page asks of the kernel: comms it opens or closes itself
+      const text = typeof data === "string" ? data : decoder.decode(data instanceof ArrayBuffer ? data : new Uint8Array());
+      const kind = (text.match(/^[^{]*\{[^}]*"msg_type":\s*"(comm_open|comm_close)"/) || [])[1];
+      if (kind) {
+        const id = (text.match(/"comm_id":\s*"([^"]+)"/) || [])[1];
+        const target = (text.match(/"target_name":\s*"([^"]+)"/) || [])[1] || "";
+        trace.push(`${now()} ms: page sent ${kind} ${id} ${target}${shown.has(id) ? " (a widget the page shows)" : ""}`);
+      }
+      return send(data);
+    };
     return ws;
   };
   window.WebSocket.prototype = NativeWS.prototype;
   Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  const nativeError = console.error;
+  console.error = (...args) => {  // when the page's widget errors happened, against the rest of the trace
+    const first = String(args[0] && args[0].message ? args[0].message : args[0]).slice(0, 120);
+    if (/widget|model|comm/i.test(first)) trace.push(`${now()} ms: console error: ${first}`);
+    return nativeError.apply(console, args);
+  };
   const nativeTimeout = window.setTimeout;
   window.setTimeout = function (handler, delay, ...args) {
     if (typeof handler === "function" && String(handler).includes("Control comm did not respond")) {

@@ -24,7 +24,7 @@
 //    for that one name, which stores the value as the instance's own property, as the assignment would).
 //
 // If a later ipywidgets changes either, nothing here matches and the page behaves as before; the browser
-// tests notice (`window.latticelabWidgetStateWait`: extended = waits lengthened, patched = managers
+// tests notice (`window.latticelabWidgetStateWait`: extended = waits lengthened, patched = manager classes
 // patched, rescued = models found after ipywidgets gave up on them).
 (() => {
   const MARK = "Control comm did not respond in time";
