@@ -1,7 +1,8 @@
-// Browser tests and benchmarks only (`_harness.PAGE_TRACE`, added before any page script; never served): a trace of what the page's
-// widget machinery went through, printed when a page test fails. Kernel websockets opened and closed (a
-// reconnect makes the widget manager ask for all widget state again), each widget-state reply seen on them
-// ("update_states" on the control comm), and the manager's state wait running out (its slow path follows).
+// Browser tests and benchmarks only (`_harness.PAGE_TRACE`, added before any page script; never served): a
+// trace of what the page's widget machinery went through, printed when a page test fails. Kernel websockets
+// opened and closed (a reconnect makes the widget manager ask for all widget state again), each widget-state
+// reply ("update_states" on the control comm) and which of the page's widgets it lacked, comms opened or
+// closed by the kernel or the page, widget errors, and the manager's state wait running out.
 (() => {
   const t0 = performance.now();
   const now = () => Math.round(performance.now() - t0);
@@ -13,7 +14,6 @@
     for (const m of document.documentElement.innerHTML.matchAll(/model_id\W+([0-9a-f]{32})/g)) pageWidgets.add(m[1]);
     trace.push(`${now()} ms: page parsed, showing ${pageWidgets.size} widgets`);
   });
-  const shown = { has: (id) => pageWidgets.has(id) };
   window.WebSocket = function (url, ...rest) {
     const ws = new NativeWS(url, ...rest);
     const name = String(url).replace(/^.*\/api\/kernels\//, "kernel ").replace(/\?.*$/, "");
@@ -29,11 +29,11 @@
       }
       if (/^[^{]*\{[^}]*"msg_type":\s*"comm_open"/.test(text)) {  // the kernel made a widget after the page loaded
         const id = (text.match(/"comm_id":\s*"([^"]+)"/) || [])[1];
-        trace.push(`${now()} ms: kernel opened comm ${id}${shown.has(id) ? " (a widget the page shows!)" : ""}`);
+        trace.push(`${now()} ms: kernel opened comm ${id}${pageWidgets.has(id) ? " (a widget the page shows!)" : ""}`);
       }
       if (/^[^{]*\{[^}]*"msg_type":\s*"comm_close"/.test(text)) {  // the kernel closed a comm (its header)
         const id = (text.match(/"comm_id":\s*"([^"]+)"/) || [])[1];
-        trace.push(`${now()} ms: kernel closed comm ${id} (${shown.has(id) ? "a widget the page shows" : "not shown"})`);
+        trace.push(`${now()} ms: kernel closed comm ${id} (${pageWidgets.has(id) ? "a widget the page shows" : "not shown"})`);
       }
     });
     const send = ws.send.bind(ws);
@@ -43,7 +43,7 @@
       if (kind) {
         const id = (text.match(/"comm_id":\s*"([^"]+)"/) || [])[1];
         const target = (text.match(/"target_name":\s*"([^"]+)"/) || [])[1] || "";
-        trace.push(`${now()} ms: page sent ${kind} ${id} ${target}${shown.has(id) ? " (a widget the page shows)" : ""}`);
+        trace.push(`${now()} ms: page sent ${kind} ${id} ${target}${pageWidgets.has(id) ? " (a widget the page shows)" : ""}`);
       }
       return send(data);
     };
