@@ -143,6 +143,16 @@ def voila_server(notebooks_dir=None, *, preset: str = "smoke", show_tracebacks: 
 
 
 @contextlib.contextmanager
+def stock_voila_server(notebooks_dir, *, preset: str = "smoke", timeout: float = 60):
+    """Voila itself (no latticelab page scripts or kernel manager) over ``notebooks_dir``: the control that
+    shows what a fix in ``latticelab serve`` changes. Yields a ``AppServer``."""
+    port = free_port("127.0.0.1", start=random.randint(20000, 40000))
+    cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", str(notebooks_dir)]
+    with _serving(cmd, port, preset=preset, timeout=timeout, env=None, name="stock-voila") as server:
+        yield server
+
+
+@contextlib.contextmanager
 def lab_server(notebooks_dir, *, preset: str = "smoke", timeout: float = 90, env: dict | None = None):
     """JupyterLab over ``notebooks_dir`` on a free 127.0.0.1 port, no token (loopback only, for tests);
     ``server.url + 'lab/tree/<name>.ipynb'`` opens a notebook. Lab autosaves what it runs: pass a copy."""

@@ -3,9 +3,6 @@ server, a page of plots) must not leave widgets as "model not found": ipywidgets
 2 s after it started looking, and latticelab's page script (``js/widget_state_wait.js``) looks again while
 the manager is still restoring. Forced here by blocking the main thread for 2.5 s when the state arrives:
 stock Voila fails the viewer page's widget, ``latticelab serve`` renders it."""
-import random
-import sys
-
 import pytest
 
 from latticelab.widgets import _harness
@@ -36,9 +33,7 @@ def open_busy(page, url):
 @pytest.fixture(scope="module")
 def stock_voila():
     """Voila itself over the same notebooks, without latticelab's page scripts."""
-    port = _harness.free_port("127.0.0.1", start=random.randint(40001, 60000))
-    cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", str(NOTEBOOKS)]
-    with _harness._serving(cmd, port, preset="smoke", timeout=60, env=None, name="stock-voila") as srv:
+    with _harness.stock_voila_server(NOTEBOOKS) as srv:
         yield srv
 
 

@@ -168,7 +168,7 @@ export function attachFrames(model, { canvases, root = null, onDrawn = null, que
   model.on("msg:custom", onMessage);
   const onVisible = () => { if (document.visibilityState === "visible") send({ type: "hello" }); };
   document.addEventListener("visibilitychange", onVisible);
-  model.send({ type: "hello" });
+  send({ type: "hello" });
 
   return () => {
     model.off("msg:custom", onMessage);
