@@ -5,7 +5,10 @@
   there is one;
 - learned-energy Metropolis with an EDNN (f = 2, c = 1, 32 -> 64) at L = 16 and 64: single-site energy
   changes per second with the local update (only the tiles around the site) against full re-evaluation of
-  both lattices, and their ratio; and the proposals per second of a whole Chain (its loop included).
+  both lattices, and their ratio; and the proposals per second of a whole Chain (its loop included);
+- the observation's true-Hamiltonian sampler with the torch backend (on the GPU when there is one, else
+  the CPU): time per chain-sweep of 8x8 Potts and spin glass at 16 and at 1000 chains side by side (the
+  paper row's ``observe_chains``), and their ratio.
 
     python benchmarks/dcl.py [--quick]
 """
@@ -80,6 +83,17 @@ def chain_rate(L, chains, sweeps):
     return sweeps * L * L * chains / (time.perf_counter() - t)
 
 
+def observe_sweep_us(system, chains, device, sweeps=50):
+    """Microseconds per chain-sweep of the torch Metropolis sampler at T_O = 4 with ``chains`` chains."""
+    chain = ll.Chain(system, [4.0], chains, backend="torch", device=device, seed=0)
+    chain.step(5)
+    _sync(device)
+    t = time.perf_counter()
+    chain.step(sweeps)
+    _sync(device)
+    return (time.perf_counter() - t) / (sweeps * chains) * 1e6
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="shorter timings (noisier)")
@@ -99,6 +113,14 @@ def main(argv=None):
         local, full = flip_rates(L, chains, seconds)
         print(f"{L:4d} {chains:7d} {local:14.0f} {full:13.0f} {local / full:11.1f}")
     print(f"\nwhole Chain, L=16, 64 chains, local update: {chain_rate(16, 64, 1 if args.quick else 3):.0f} proposals/s")
+    from latticelab.papers.dcl.stages import make_system
+
+    device = devices[-1]
+    print(f"\nobservation sampler (torch on {device}), 8x8 at T_O = 4: microseconds per chain-sweep")
+    print(f"{'system':8s} {'16 chains':>10s} {'1000 chains':>12s} {'ratio':>6s}")
+    for name in ("potts", "glass"):
+        few, many = (observe_sweep_us(make_system(name, 8, 1), c, device) for c in (16, 1000))
+        print(f"{name:8s} {few:10.1f} {many:12.1f} {few / many:6.1f}")
 
 if __name__ == "__main__":
     main()
