@@ -22,6 +22,10 @@ from traitlets.config import Config
 KERNEL_MIB = 500
 RESERVE_MIB = 1024  # left to the server, the browser and the system
 MIN_KERNELS = 4
+# JupyterLab extensions Voila would list on every page that only work inside Lab: pyviz_comms' (holoviews'
+# Lab integration) needs Lab's document manager and throws on every Voila page. Plots reach the page through
+# jupyter_bokeh, which stays. (binder/voila.json lists the same for Binder's Voila.)
+LAB_ONLY_EXTENSIONS = ("@pyviz/jupyterlab_pyviz",)
 POOL_PAGES = ("index.ipynb", "viewer_demo.ipynb", "ising_playground.ipynb")
 # Read by OpenMP (torch, numba's omp layer), MKL, OpenBLAS, Accelerate, numexpr and numba at a kernel's start.
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
@@ -112,6 +116,7 @@ class ServeSettings:
         """Traitlets configuration for ``LatticeVoila`` (kernel manager, limit, pools, pings); the idle culling
         is on its command line (``serve.voila_argv``)."""
         c = Config()
+        c.VoilaConfiguration.extension_denylist = list(LAB_ONLY_EXTENSIONS)
         c.VoilaConfiguration.multi_kernel_manager_class = "latticelab.widgets._page_kernels.PageKernelManager"
         c.PageKernelManager.max_kernels = self.max_kernels
         c.PageKernelManager.orphan_grace = self.orphan_grace

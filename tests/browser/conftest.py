@@ -43,8 +43,15 @@ def page(browser, request):
     context.add_init_script(_harness.PAGE_TRACE)
     pg = context.new_page()
     pg.js_errors, console = [], []
+    pg.console_errors = []  # (text, url of the script or resource it came from)
     pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
-    pg.on("console", lambda m: console.append(f"{m.type}: {m.text[:400]}") if m.type == "error" else None)
+
+    def on_console(m):
+        if m.type == "error":
+            console.append(f"{m.type}: {m.text[:400]}")
+            pg.console_errors.append((m.text[:400], (m.location or {}).get("url", "")))
+
+    pg.on("console", on_console)
     pg.set_default_timeout(60_000)
     try:
         yield pg

@@ -128,6 +128,11 @@ def test_viewer_demo_runs_responds_and_pauses(page, server):
     open_app(page, server, "viewer_demo.ipynb")
     assert playing(page)  # this app starts playing on load
     drive_viewer(page)
+    # Nothing the server sends fails in the page: every extension it lists loads (Voila lists all installed
+    # JupyterLab extensions; one made for Lab only throws on every page). Resources outside the server (a
+    # CDN font sheet, unreachable offline) are not the server's.
+    ours = [text for text, url in page.console_errors if url.startswith(server.url) or server.url in text]
+    assert not ours, ours
 
 
 def test_playground_renders_plots_and_its_viewer_runs(page, server):

@@ -79,6 +79,16 @@ def test_serve_hands_the_kernels_their_thread_limits_and_voila_its_config(monkey
     assert "at most 7 at once" in capsys.readouterr().out
 
 
+def test_lab_only_extensions_stay_off_our_pages_and_binders():
+    """What the viewer test in tests/browser sees (no extension throws in the page), for both ways we run Voila."""
+    import json
+
+    assert set(_class_mode.LAB_ONLY_EXTENSIONS) <= set(
+        ServeSettings.choose(False).voila_config(Path(".")).VoilaConfiguration.extension_denylist)
+    binder = json.loads((Path(__file__).resolve().parents[2] / "binder" / "voila.json").read_text())
+    assert set(_class_mode.LAB_ONLY_EXTENSIONS) <= set(binder["VoilaConfiguration"]["extension_denylist"])
+
+
 def test_one_thread_is_what_numba_sees_in_a_class_kernel():
     # torch reads OMP_NUM_THREADS the same way (checked by hand: 1 thread; importing it here costs ~8 s)
     env = {**os.environ, **ServeSettings.choose(True, available_mib=4096).kernel_env()}
