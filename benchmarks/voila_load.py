@@ -31,6 +31,14 @@ benchmark waits (up to ``--load-wait`` s) for the 1-minute load average to fall 
 the machine (cores, memory, load) with the table. The browser shares this machine's cores with the server and
 the kernels; in a real class every student's browser runs on the student's own computer.
 
+``--clients socket`` replaces the browser by students that cost (almost) nothing: each renders the viewer page
+over HTTP and speaks to its kernel over the websocket as the page does (``latticelab.widgets._kernel_client``):
+finds the viewer, says hello, acknowledges every frame as it arrives (a browser that draws instantly). What
+it measures is the server's own capacity, the number a class whose browsers run on their own laptops sees:
+pages served, first frame (from the page request to the first frame received), frames per second each
+student receives, memory, and the cores the server and these clients used. No index page, tab close or
+killed browser in this mode (a socket student's kernel is freed by the collector when its socket closes).
+
 Goals (issue 12, 20 students): all render; p95 first frame <= 10 s; every viewer >= 10 fps; memory <= 8 GB;
 no student kernel 5 s after the tabs close; all freed within the cull window after a killed browser; a
 preheated first frame >= 3x faster than a cold one.
@@ -335,6 +343,95 @@ async def fps_window(recs: list, warmup: float, window: float) -> None:
         r["fps"] = (a[1] - b[1]) / (a[0] - b[0]) if a and b else 0.0
 
 
+def socket_student(rec: dict, srv, a, start: threading.Barrier, stop: threading.Event) -> None:
+    """One student without a browser, filling ``rec``: render the viewer page, open its kernel socket, play,
+    acknowledge every frame as it arrives (``frame_times``: when each came, monotonic) until ``stop``."""
+    from latticelab.widgets import _kernel_client as kc
+
+    sock = None
+    try:
+        start.wait()
+        t0 = time.monotonic()
+        page = kc.render(srv.page_url(VIEWER), timeout=a.page_timeout)
+        rec.update(kernel=page.kernel_id, executed_s=page.served_s)
+        sock = page.connect(timeout=a.widget_timeout)
+        viewer, state = kc.find_model(sock, page.model_ids, "sizes", timeout=a.widget_timeout)
+        if not state.get("playing"):
+            sock.comm(viewer, {"method": "update", "state": {"playing": True}, "buffer_paths": []})
+        kc.custom(sock, viewer, {"type": "hello"})
+        drawn, deadline = 0, time.monotonic() + a.widget_timeout
+        while not stop.is_set():
+            msg = sock.receive(timeout=0.5)
+            if msg is None:
+                if not drawn and time.monotonic() > deadline:
+                    raise TimeoutError(f"no frame within {a.widget_timeout:g} s of the page")
+                continue
+            for frame in kc.frames([msg]):
+                drawn += 1
+                rec["frame_times"].append(time.monotonic())
+                if drawn == 1:
+                    rec["first_frame_s"], rec["pages_ok"] = rec["frame_times"][0] - t0, 1
+                kc.custom(sock, viewer, {"type": "ack", "seq": frame["seq"], "fps": 0, "drawn": drawn})
+    except Exception as err:  # noqa: BLE001 - a page that fails is a measurement, not a crash
+        rec["errors"].append(f"{type(err).__name__}: {str(err)[:200]}")
+    finally:
+        rec["done"] = True
+        if sock is not None:
+            with contextlib.suppress(Exception):
+                sock.close()
+
+
+def own_cpu() -> float:
+    """CPU seconds this process (the socket students' threads) has used."""
+    t = os.times()
+    return t.user + t.system
+
+
+def socket_run(n: int, serve_args: list, a) -> dict:
+    """N socket students on a fresh server, all at once: render, play, frames received over the same window."""
+    out = {"students": n, "serve_args": serve_args, "clients": "socket", "cull_wait": a.cull_wait,
+           "killed_browser": {}, "left_5s_after_close": None}
+    recs = [{"student": i, "pages": 1, "pages_ok": 0, "errors": [], "console": [], "frame_times": []} for i in range(n)]
+    with server(serve_args, a.preset) as srv:
+        out["quiet_wait_s"] = wait_quiet(srv, timeout=a.page_timeout)
+        out["warm_kernels"] = len(kernels(srv))
+        out["load_before"] = os.getloadavg()[0]
+        start, stop = threading.Barrier(n + 1), threading.Event()
+        threads = [threading.Thread(target=socket_student, args=(r, srv, a, start, stop), daemon=True) for r in recs]
+        with MemorySampler(srv) as mem:
+            for t in threads:
+                t.start()
+            start.wait()
+            t0 = time.monotonic()
+            while (not all("first_frame_s" in r or r.get("done") for r in recs)
+                   and time.monotonic() - t0 < a.page_timeout + a.widget_timeout):
+                time.sleep(0.2)
+            out["all_loaded_s"] = time.monotonic() - t0
+            time.sleep(a.warmup)
+            c0 = (time.monotonic(), cpu_seconds(srv), own_cpu())
+            time.sleep(a.window)
+            c1 = (time.monotonic(), cpu_seconds(srv), own_cpu())
+            out["cores_server"] = (c1[1] - c0[1]) / (c1[0] - c0[0])
+            out["cores_browser"] = (c1[2] - c0[2]) / (c1[0] - c0[0])  # the clients: this process
+            out["load_during"] = os.getloadavg()[0]
+            out["kernels_playing"] = len(kernels(srv))
+            out["mem_playing"] = memory(srv)
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
+        out["mem_peak"] = mem.peak
+        out["log_path"] = str(srv.log_path)
+        log = srv.log()
+    warm = set(re.findall(r"Using pre-heated kernel: ([0-9a-f-]+) for " + re.escape(VIEWER), log))
+    for r in recs:
+        times = r.pop("frame_times")
+        r["fps"] = sum(c0[0] <= t <= c1[0] for t in times) / (c1[0] - c0[0])
+        r["frames"] = len(times)
+        r["preheated"] = r.get("kernel") in warm if r.get("kernel") else None
+    out["records"] = recs
+    return out
+
+
 def wait_freed(srv, baseline: int, limit: float) -> tuple:
     """(kernels beyond the baseline 5 s after now, seconds until none was left or None, left at the end)."""
     t0, at5, freed = time.monotonic(), None, None
@@ -455,7 +552,7 @@ def summarize(run: dict) -> dict:
     k = run["killed_browser"]
     return {
         "N": n,
-        "rendered": f"{sum(r['pages_ok'] for r in recs)}/{2 * n}",
+        "rendered": f"{sum(r['pages_ok'] for r in recs)}/{(1 if run.get('clients') == 'socket' else 2) * n}",
         "first p50 s": fmt_s(percentile(firsts, 50)),
         "first p95 s": fmt_s(percentile(firsts, 95)),
         "fps min": f"{min(fps):.1f}",
@@ -463,8 +560,8 @@ def summarize(run: dict) -> dict:
         ">=10 fps": f"{sum(f >= 10 for f in fps)}/{n}",
         "peak RSS GB": f"{run['mem_peak'][0] / GB:.2f}",
         "peak PSS GB": f"{run['mem_peak'][1] / GB:.2f}",
-        "cores srv/browser": f"{run.get('cores_server', float('nan')):.1f}/{run.get('cores_browser', float('nan')):.1f}",
-        "left 5s after close": str(run["left_5s_after_close"]) + (
+        "cores srv/clients": f"{run.get('cores_server', float('nan')):.1f}/{run.get('cores_browser', float('nan')):.1f}",
+        "left 5s after close": "-" if run["left_5s_after_close"] is None else str(run["left_5s_after_close"]) + (
             "" if not run["left_5s_after_close"] else
             f" (0 at {run['closed_freed_s']:.0f} s)" if run.get("closed_freed_s") is not None
             else f" ({run.get('closed_left_at_end')} at {run['cull_wait']:.0f} s)"),
@@ -513,7 +610,10 @@ async def amain(a) -> dict:
         for n in a.students:
             load = wait_for_load(a.max_load, a.load_wait)
             print(f"  {n} student(s), serve {' '.join(serve_args)} (load {load:.1f}) ...", flush=True)
-            run = await class_run(pw, n, serve_args, a)
+            if a.clients == "socket":
+                run = await asyncio.to_thread(socket_run, n, serve_args, a)
+            else:
+                run = await class_run(pw, n, serve_args, a)
             result["runs"].append(run)
             print_table([summarize(run)])
             recs = run["records"] + [dict(r, student=f"{r['student']} (kill phase)")
@@ -530,6 +630,9 @@ async def amain(a) -> dict:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--students", type=int, nargs="+", default=[1, 5, 10, 20], help="class sizes to run, one server each")
+    p.add_argument("--clients", choices=("browser", "socket"), default="browser",
+                   help="students as headless Chromium pages (default) or as kernel-socket clients without a "
+                        "browser (the server's own capacity; see above)")
     p.add_argument("--class", dest="class_mode", action="store_true", help="pass --class to latticelab serve")
     p.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
                    help="another latticelab serve option, e.g. --serve-arg=--orphan-grace=20 (repeatable)")

@@ -8,77 +8,19 @@ by the kernel, which sends the refusal to the page (``error``) and its own value
 reverts), stays the same process and keeps serving the page. (The view showing ``error``: the browser
 tests fail on any text in [data-ll="error"].)
 """
-import http.cookiejar
-import json
 import math
 import re
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 import websocket
-from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1, serialize_msg_to_ws_v1
 
 from latticelab.widgets import _harness
+from latticelab.widgets._kernel_client import PROTOCOL, custom, find_model, frames, handled, render, reply_to
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-PROTOCOL = "v1.kernel.websocket.jupyter.org"
 MAX_RSS_MB = 250  # issue 12's goal for the viewer page's kernel
-
-
-class KernelSocket:
-    """A jupyter kernel websocket client: ``send`` a message, ``collect`` what comes back."""
-
-    def __init__(self, url: str, cookie: str, origin: str):
-        self.ws = websocket.create_connection(url, subprotocols=[PROTOCOL], cookie=cookie, origin=origin, timeout=30)
-        assert self.ws.subprotocol == PROTOCOL, self.ws.subprotocol
-        self.session = uuid.uuid4().hex
-        self.seen = []  # every message received: (channel, header, parent_header, content)
-
-    def send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
-        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": self.session, "username": "crafted",
-                  "date": "2026-01-01T00:00:00.000000Z", "version": "5.3"}
-        parts = [json.dumps(x, allow_nan=True).encode() for x in (header, {}, {}, content)]  # NaN as a JSON literal
-        self.ws.send_binary(serialize_msg_to_ws_v1(parts, channel))
-        return header["msg_id"]
-
-    def collect(self, until=None, timeout: float = 30.0) -> list:
-        """Messages received until ``until(message)`` is true for one (returned last) or ``timeout`` s passed."""
-        got, end = [], time.monotonic() + timeout
-        while time.monotonic() < end:
-            self.ws.settimeout(max(0.01, end - time.monotonic()))
-            try:
-                channel, parts = deserialize_msg_from_ws_v1(self.ws.recv())
-            except websocket.WebSocketTimeoutException:
-                break
-            msg = (channel, *(json.loads(p) for p in parts[:3]), json.loads(parts[3]))
-            msg = {"channel": msg[0], "header": msg[1], "parent": msg[2], "content": msg[4]}
-            got.append(msg)
-            self.seen.append(msg)
-            if until is not None and until(msg):
-                return got
-        if until is not None:
-            raise TimeoutError(f"no awaited message within {timeout} s; got {[m['header']['msg_type'] for m in got]}")
-        return got
-
-    def comm(self, comm_id: str, data: dict) -> str:
-        return self.send("comm_msg", {"comm_id": comm_id, "data": data})
-
-
-def reply_to(msg_id, msg_type=None):
-    return lambda m: m["parent"].get("msg_id") == msg_id and (msg_type is None or m["header"]["msg_type"] == msg_type)
-
-
-def handled(msg_id):
-    """The kernel went idle after handling message ``msg_id``."""
-    return lambda m: reply_to(msg_id, "status")(m) and m["content"]["execution_state"] == "idle"
-
-
-def frames(messages) -> list:
-    return [m["content"]["data"]["content"] for m in messages if m["header"]["msg_type"] == "comm_msg"
-            and m["content"]["data"].get("method") == "custom" and m["content"]["data"]["content"].get("type") == "frame"]
 
 
 def kernel_pid(kernel_id: str) -> int:
@@ -102,36 +44,22 @@ def warm_numba_cache():
         ll.Chain(ll.Ising(L=8), [2.0], algorithm=algorithm, backend="numba", seed=0).step(1)
 
 
-def custom(sock, comm_id, content) -> str:
-    return sock.comm(comm_id, {"method": "custom", "content": content})
-
-
 @pytest.fixture(scope="module")
 def app():
     """The rendered viewer page's kernel and a client on its websocket; the server is always stopped at the end."""
     warm_numba_cache()
     with _harness.voila_server(NOTEBOOKS, preset="smoke") as server:
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        html = opener.open(server.page_url("viewer_demo.ipynb"), timeout=240).read().decode()
-        kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', html).group(1)
-        model_ids = re.findall(r'"model_id":\s*"([0-9a-f]{32})"', html)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-        ws_url = f"{server.url.replace('http://', 'ws://')}api/kernels/{kernel_id}/channels"
-        sock = KernelSocket(f"{ws_url}?session_id={uuid.uuid4().hex}", cookie, origin=server.url.rstrip("/"))
+        page = render(server.page_url("viewer_demo.ipynb"))
+        sock = page.connect()
         try:
-            viewer_id = None
-            for model_id in model_ids:  # the page's LatticeViewer: the model whose state has the size menu
-                state = sock.collect(reply_to(sock.comm(model_id, {"method": "request_state"}), "comm_msg"))[-1]
-                if "sizes" in state["content"]["data"]["state"]:
-                    viewer_id, L = model_id, state["content"]["data"]["state"]["L"]
-            assert viewer_id, f"no LatticeViewer among the page's widgets {model_ids}"
+            viewer_id, state = find_model(sock, page.model_ids, "sizes")  # the LatticeViewer: it has a size menu
+            L = state["L"]
             custom(sock, viewer_id, {"type": "hello"})  # what the view says first: it gets the lattice
             assert frames(sock.collect(lambda m: frames([m]), timeout=60))[-1]["L"] == L
-            yield dict(server=server, sock=sock, viewer=viewer_id, L=L, kernel_id=kernel_id,
-                       pid=kernel_pid(kernel_id), ws_url=ws_url, cookie=cookie)
+            yield dict(server=server, sock=sock, viewer=viewer_id, L=L, kernel_id=page.kernel_id,
+                       pid=kernel_pid(page.kernel_id), ws_url=page.ws_url, cookie=page.cookie)
         finally:
-            sock.ws.close()
+            sock.close()
 
 
 def test_code_execution_and_other_requests_are_dropped_by_the_server(app, tmp_path):
