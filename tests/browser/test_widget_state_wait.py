@@ -1,8 +1,11 @@
-"""A main thread busy for a while as the widget state arrives (a loaded machine, a class's tabs on one
-server, a page of plots) must not leave widgets as "model not found": ipywidgets' ``get_model`` gives up
-2 s after it started looking, and latticelab's page script (``js/widget_state_wait.js``) looks again while
-the manager is still restoring. Forced here by blocking the main thread for 2.5 s when the state arrives:
-stock Voila fails the viewer page's widget, ``latticelab serve`` renders it."""
+"""A main thread busy for a while as the widgets are made (a loaded machine, a class's tabs in one browser, a
+page of plots) must not fail them: ipywidgets' ``get_model`` gives up 2 s after it started looking (then
+"model not found"), anywidget gives a model 2 s to load its module ("Failed to initialize model");
+latticelab's page script (``js/widget_state_wait.js``) waits longer for both. Forced here by blocking the
+main thread for 2.5 s when the state arrives, and when anywidget starts a model: stock Voila fails the
+viewer page's widget, ``latticelab serve`` renders it."""
+import time
+
 import pytest
 
 from latticelab.widgets import _harness
@@ -23,9 +26,20 @@ BUSY_AT_STATE = """(() => {
   window.WebSocket.prototype = Native.prototype;
 })();"""
 
+# busy 2.5 s just after anywidget's Runtime started its 2 s timer for a model (recognised by its script's URL)
+BUSY_AT_ANYWIDGET = """(() => {
+  const timeout = AbortSignal.timeout;
+  AbortSignal.timeout = function (ms) {
+    if (String(new Error().stack).includes("/labextensions/anywidget/"))
+      queueMicrotask(() => { const end = Date.now() + 2500; while (Date.now() < end) {} });
+    return timeout.call(AbortSignal, ms);
+  };
+})();"""
+ANYWIDGET_ERROR = "[anywidget] Failed to initialize model"
 
-def open_busy(page, url):
-    page.context.add_init_script(BUSY_AT_STATE)
+
+def open_busy(page, url, busy=BUSY_AT_STATE):
+    page.context.add_init_script(busy)
     page.goto(url, wait_until="load", timeout=120_000)
     wait_executed(page, DONE[NOTEBOOK])
 
@@ -51,3 +65,21 @@ def test_stock_voila_fails_the_same_busy_page(page, stock_voila):
     open_busy(page, stock_voila.page_url(NOTEBOOK))
     page.wait_for_function(f"() => document.body.innerText.includes('{ERROR}')", timeout=30_000)
     assert "model not found" in page.inner_text("body")
+
+
+def test_a_page_busy_as_anywidget_starts_still_draws(page, server):
+    open_busy(page, server.page_url(NOTEBOOK), BUSY_AT_ANYWIDGET)
+    page.wait_for_selector(f'{VIEWER} [data-ll="play"]', timeout=60_000)
+    assert page.evaluate("window.latticelabWidgetStateWait")["anywidget"] >= 1
+    page.wait_for_function(f"() => document.querySelector('{VIEWER}')?.dataset.firstFrameMs", timeout=60_000)
+    assert not [e for e in page.js_errors if ANYWIDGET_ERROR in e], page.js_errors
+
+
+def test_stock_voila_fails_the_page_busy_as_anywidget_starts(page, stock_voila):
+    """The control for the anywidget fix."""
+    open_busy(page, stock_voila.page_url(NOTEBOOK), BUSY_AT_ANYWIDGET)
+    failed = lambda: [e for e in page.js_errors if ANYWIDGET_ERROR in e]  # noqa: E731 (uncaught in the page)
+    deadline = time.monotonic() + 30
+    while not failed() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)  # page errors arrive while Playwright waits
+    assert failed(), page.js_errors
