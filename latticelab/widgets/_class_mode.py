@@ -32,6 +32,22 @@ THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VE
                "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
+def parse_page_pool(item) -> tuple:
+    """"viewer_demo=20" or ("viewer_demo.ipynb", 20) -> ("viewer_demo.ipynb", 20); ValueError says the form."""
+    if isinstance(item, str):
+        page, sep, n = item.partition("=")
+        try:
+            count = int(n)
+        except ValueError:
+            count = None
+        if not sep or not page or count is None:
+            raise ValueError(f"a page's pool is NOTEBOOK=N, got {item!r} (--pool-for viewer_demo=20)")
+        item = (page, count)
+    page, n = item
+    page = str(page).strip()
+    return (page if page.endswith(".ipynb") else page + ".ipynb", int(n))
+
+
 def available_memory_mib() -> int | None:
     """Memory the system can give to new processes (Linux MemAvailable), in MiB; None where unknown."""
     try:
@@ -58,6 +74,7 @@ class ServeSettings:
     """Kernel settings of the app server. ``ServeSettings.choose(class_mode, ...)`` fills in the defaults.
 
     max_kernels: most kernels at once, warm ones included;  pool: warm kernels per page of ``pool_pages``;
+    page_pools: ((notebook, n), ...) warm kernels for named pages, over ``pool`` (e.g. a class's first page);
     kernel_threads: compute threads per kernel (0: the libraries' default, one per core);
     orphan_grace: seconds a kernel survives without a browser;  cull_idle_timeout: seconds before an idle
     kernel with no browser is culled;  ws_ping_s: websocket ping interval (a dead connection is noticed
@@ -70,6 +87,7 @@ class ServeSettings:
     orphan_grace: float
     cull_idle_timeout: int
     pool_pages: tuple = POOL_PAGES
+    page_pools: tuple = ()
     ws_ping_s: float = 10.0
 
     def __post_init__(self):
@@ -77,6 +95,10 @@ class ServeSettings:
             raise ValueError(f"max_kernels must be at least 1, got {self.max_kernels} (--max-kernels N)")
         if self.pool < 0:
             raise ValueError(f"pool must be >= 0 warm kernels per app page, got {self.pool} (--pool N; 0 turns it off)")
+        for page, n in self.page_pools:
+            if n < 0 or not str(page).endswith(".ipynb") or "/" in str(page) or str(page).startswith("."):
+                raise ValueError(f"a page's pool is NOTEBOOK=N with a notebook of the served folder and N >= 0, got "
+                                 f"{page}={n} (--pool-for viewer_demo=20)")
         if self.kernel_threads < 0:
             raise ValueError(f"kernel_threads must be >= 0 (0: one per core), got {self.kernel_threads} "
                              "(--kernel-threads N)")
@@ -91,8 +113,9 @@ class ServeSettings:
 
     @classmethod
     def choose(cls, class_mode: bool = False, *, max_kernels=None, pool=None, kernel_threads=None,
-               orphan_grace=None, cull_idle_timeout=None, pool_pages=None, available_mib="measure"):
-        """Settings with every ``None`` replaced by the default of the mode (see the module)."""
+               orphan_grace=None, cull_idle_timeout=None, pool_pages=None, page_pools=(), available_mib="measure"):
+        """Settings with every ``None`` replaced by the default of the mode (see the module). ``page_pools``:
+        (notebook, n) pairs or "notebook=n" strings (".ipynb" may be left out)."""
         if max_kernels is None:
             max_kernels = default_max_kernels(available_memory_mib() if available_mib == "measure" else available_mib)
         return cls(
@@ -102,15 +125,27 @@ class ServeSettings:
             orphan_grace=float(60.0 if orphan_grace is None else orphan_grace),
             cull_idle_timeout=int((300 if class_mode else 600) if cull_idle_timeout is None else cull_idle_timeout),
             pool_pages=tuple(POOL_PAGES if pool_pages is None else pool_pages),
+            page_pools=tuple(parse_page_pool(x) for x in page_pools or ()),
         )
 
     def kernel_env(self) -> dict:
         """Environment variables the kernels need (the thread limits; empty when kernel_threads is 0)."""
         return {name: str(self.kernel_threads) for name in THREAD_VARS} if self.kernel_threads else {}
 
+    def pools(self, root: Path) -> dict:
+        """{notebook: warm kernels} for the pages under ``root`` that get any: ``pool`` for each of
+        ``pool_pages`` that exists, then ``page_pools``. FileNotFoundError for a named page that does not exist."""
+        pools = {p: self.pool for p in self.pool_pages if self.pool and (Path(root) / p).is_file()}
+        for page, n in self.page_pools:
+            if not (Path(root) / page).is_file():
+                names = sorted(p.name for p in Path(root).glob("*.ipynb"))
+                raise FileNotFoundError(f"--pool-for {page}={n}: no such notebook in {root} (there: {', '.join(names)})")
+            pools[page] = n
+        return {p: n for p, n in pools.items() if n > 0}
+
     def warm_pages(self, root: Path) -> tuple:
-        """The pages of ``pool_pages`` that exist under ``root`` (none when pool is 0)."""
-        return tuple(p for p in self.pool_pages if (Path(root) / p).is_file()) if self.pool else ()
+        """The pages under ``root`` that get warm kernels (``pools``)."""
+        return tuple(self.pools(root))
 
     def voila_config(self, root: Path) -> Config:
         """Traitlets configuration for ``LatticeVoila`` (kernel manager, limit, pools, pings); the idle culling
@@ -124,7 +159,7 @@ class ServeSettings:
         c.VoilaConfiguration.preheat_kernel = bool(warm)
         c.VoilaConfiguration.default_pool_size = 0
         c.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0},
-                                                   **{page: {"pool_size": self.pool} for page in warm}}
+                                                   **{page: {"pool_size": n} for page, n in self.pools(root).items()}}
         # jupyter_server pings every ws_ping_interval ms and closes a socket unanswered for ws_ping_timeout ms
         # (a frozen browser went after 30 s). tornado 6.5 reads the same keys as seconds and logs once that its
         # timeout is clipped to its interval; its own ping then never fires (every 10000 s), which is harmless.
@@ -133,9 +168,12 @@ class ServeSettings:
         return c
 
     def summary(self, root: Path) -> str:
-        warm = self.warm_pages(root)
+        pools = self.pools(root)
+        sizes = set(pools.values())
+        warm_text = ("none" if not pools else f"{sizes.pop()} for each of {', '.join(pools)}" if len(sizes) == 1
+                     else ", ".join(f"{n} for {p}" for p, n in pools.items()))
         lines = [f"{'class mode' if self.class_mode else 'kernels'}: at most {self.max_kernels} at once "
                  f"(--max-kernels); a page's kernel is freed {self.orphan_grace:g} s after its browser left",
                  "  threads per kernel: " + (str(self.kernel_threads) if self.kernel_threads else "one per core")
-                 + ";  warm kernels: " + (f"{self.pool} for each of {', '.join(warm)}" if warm else "none")]
+                 + ";  warm kernels: " + warm_text]
         return "\n".join(lines)

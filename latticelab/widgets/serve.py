@@ -82,16 +82,18 @@ def url(port: int, ip: str = DEFAULT_IP, page: str = "") -> str:
 
 def serve(port=None, open_browser=True, notebooks_dir=None, *, ip=DEFAULT_IP, show_tracebacks=False,
           cull_idle_timeout=None, class_mode=False, max_kernels=None, pool=None, kernel_threads=None,
-          orphan_grace=None):
+          orphan_grace=None, pool_for=()):
     """Start Voila over ``notebooks_dir`` (default: ``notebooks/``) and block until it is stopped (Ctrl-C).
 
     port: default the first free port from 8866;  open_browser: open the landing page;
     ip: interface to listen on (loopback by default);  show_tracebacks: for development only;
-    class_mode and the kernel options: see ``_class_mode.ServeSettings`` (None: the mode's default)."""
+    class_mode and the kernel options: see ``_class_mode.ServeSettings`` (None: the mode's default);
+    pool_for: ("viewer_demo=20", ...) warm kernels for named pages (its ``page_pools``)."""
     from ._class_mode import ServeSettings
 
     settings = ServeSettings.choose(class_mode, max_kernels=max_kernels, pool=pool, kernel_threads=kernel_threads,
-                                    orphan_grace=orphan_grace, cull_idle_timeout=cull_idle_timeout)
+                                    orphan_grace=orphan_grace, cull_idle_timeout=cull_idle_timeout,
+                                    page_pools=pool_for)
     from ._voila_app import LatticeVoila
 
     root = find_notebooks_dir(notebooks_dir)
@@ -132,6 +134,9 @@ def main(argv=None, prog="python -m latticelab.widgets.serve"):
                         "[what free memory allows, at ~500 MB a kernel]")
     k.add_argument("--pool", type=int, default=None, metavar="N",
                    help="warm kernels kept ready for each of index, viewer_demo and ising_playground [0 / 1]")
+    k.add_argument("--pool-for", action="append", default=[], metavar="PAGE=N",
+                   help="warm kernels for one page, over --pool (repeatable), e.g. --pool-for viewer_demo=20 "
+                        "before a class opens that page at once; each costs that page's kernel memory")
     k.add_argument("--kernel-threads", type=int, default=None, metavar="N",
                    help="compute threads per kernel (numba, torch, BLAS); 0: one per core [0 / 1]")
     k.add_argument("--orphan-grace", type=float, default=None, metavar="S",
@@ -144,12 +149,14 @@ def main(argv=None, prog="python -m latticelab.widgets.serve"):
         from ._class_mode import ServeSettings
 
         ServeSettings.choose(a.class_mode, max_kernels=a.max_kernels, pool=a.pool, kernel_threads=a.kernel_threads,
-                             orphan_grace=a.orphan_grace, cull_idle_timeout=a.cull_idle_timeout, available_mib=None)
-    except ValueError as err:
+                             orphan_grace=a.orphan_grace, cull_idle_timeout=a.cull_idle_timeout, available_mib=None,
+                             page_pools=a.pool_for).pools(find_notebooks_dir(a.notebooks_dir))
+    except (ValueError, FileNotFoundError) as err:
         p.error(str(err))
     serve(port=a.port, open_browser=not a.no_browser, notebooks_dir=a.notebooks_dir, ip=a.ip,
           show_tracebacks=a.show_tracebacks, cull_idle_timeout=a.cull_idle_timeout, class_mode=a.class_mode,
-          max_kernels=a.max_kernels, pool=a.pool, kernel_threads=a.kernel_threads, orphan_grace=a.orphan_grace)
+          max_kernels=a.max_kernels, pool=a.pool, kernel_threads=a.kernel_threads, orphan_grace=a.orphan_grace,
+          pool_for=a.pool_for)
 
 
 if __name__ == "__main__":

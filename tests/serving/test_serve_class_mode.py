@@ -50,6 +50,27 @@ def test_bad_settings_say_which_option_to_fix(option, value, fix):
         ServeSettings.choose(True, available_mib=4096, **{option: value})
 
 
+def test_a_page_can_have_a_pool_of_its_own(tmp_path):
+    for name in ("index", "viewer_demo", "ising_playground", "rbm_flow"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    room = ServeSettings.choose(True, available_mib=8192, page_pools=["viewer_demo=20", ("rbm_flow.ipynb", 2)])
+    assert room.pools(tmp_path) == {"index.ipynb": 1, "viewer_demo.ipynb": 20, "ising_playground.ipynb": 1,
+                                    "rbm_flow.ipynb": 2}
+    assert room.voila_config(tmp_path).VoilaKernelManager.kernel_pools_config["viewer_demo.ipynb"] == {"pool_size": 20}
+    assert "20 for viewer_demo.ipynb" in room.summary(tmp_path)
+    # a single user gets warm kernels only where asked; 0 turns a page's pool off
+    single = ServeSettings.choose(False, available_mib=8192, page_pools=["viewer_demo=3"])
+    assert single.pools(tmp_path) == {"viewer_demo.ipynb": 3}
+    assert single.voila_config(tmp_path).VoilaConfiguration.preheat_kernel is True
+    assert ServeSettings.choose(True, available_mib=8192, page_pools=["index=0"]).pools(tmp_path) == {
+        "viewer_demo.ipynb": 1, "ising_playground.ipynb": 1}
+    with pytest.raises(FileNotFoundError, match="no such notebook.*viewer_demo.ipynb"):
+        ServeSettings.choose(True, available_mib=8192, page_pools=["viewr_demo=20"]).pools(tmp_path)
+    for bad in ("viewer_demo", "viewer_demo=many", "=3", "viewer_demo=-1", "../secret=2"):
+        with pytest.raises(ValueError, match="--pool-for viewer_demo=20"):
+            ServeSettings.choose(True, available_mib=8192, page_pools=[bad])
+
+
 def test_the_options_reach_serve_and_bad_ones_are_refused_with_the_reason(monkeypatch, capsys):
     seen = {}
     monkeypatch.setattr("latticelab.widgets.serve.serve", lambda **kw: seen.update(kw))
@@ -59,6 +80,11 @@ def test_the_options_reach_serve_and_bad_ones_are_refused_with_the_reason(monkey
     with pytest.raises(SystemExit) as exc:
         cli.main(["serve", "--class", "--pool", "-1"])
     assert exc.value.code == 2 and "pool must be >= 0" in capsys.readouterr().err
+    cli.main(["serve", "--class", "--pool-for", "viewer_demo=20", "--no-browser"])
+    assert seen["pool_for"] == ["viewer_demo=20"]
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["serve", "--class", "--pool-for", "no_such_page=2"])
+    assert exc.value.code == 2 and "no such notebook" in capsys.readouterr().err
 
 
 def test_serve_hands_the_kernels_their_thread_limits_and_voila_its_config(monkeypatch, tmp_path, capsys):
