@@ -153,6 +153,12 @@ class ServeSettings:
         c = Config()
         c.VoilaConfiguration.extension_denylist = list(LAB_ONLY_EXTENSIONS)
         c.VoilaConfiguration.multi_kernel_manager_class = "latticelab.widgets._page_kernels.PageKernelManager"
+        if os.name == "posix":
+            # Kernels talk to the server over Unix sockets, not TCP ports. Over TCP each new kernel is handed
+            # five ports that were free when picked and that it binds a moment later; twenty pages opened at
+            # once lost a kernel to a port taken meanwhile ("ZMQError: Address already in use", the page
+            # failed). The sockets sit beside the kernel's connection file in Jupyter's runtime folder.
+            c.KernelManager.transport = "ipc"
         c.PageKernelManager.max_kernels = self.max_kernels
         c.PageKernelManager.orphan_grace = self.orphan_grace
         warm = self.warm_pages(root)

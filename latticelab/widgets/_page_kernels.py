@@ -7,6 +7,10 @@ Voila's kernel manager (``VoilaConfiguration.multi_kernel_manager_class``; Voila
   gets a "server full" page instead of a kernel that could take the machine's memory;
 - a collector that runs every few seconds and shuts down kernels whose page is gone (``_kernel_gc``)
   and kernels whose process died (killed, or out of memory);
+- warm (pool) kernels warm up one at a time: Voila refills a pool by starting every missing kernel at once,
+  so a class that took twenty warm viewers had twenty notebooks run beside its twenty live pages (measured:
+  their frames fell from 9 to 0.5 per second for the refill's length). Each warm kernel now waits its
+  turn, until the one before it has run its notebook (``warm_turn``);
 - no automatic restarts: a restarted kernel has lost the page's state and widgets, so the page could
   only show dead controls. The page is told instead (``page_status``) and a reload gives it a new kernel;
 - why each recent kernel went (``page_status``), which the page's guard script shows.
@@ -22,7 +26,7 @@ from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
 from ._kernel_gc import PageClock, orphaned
 from ._kernel_seats import CURRENT_TICKET, Seats
@@ -45,6 +49,9 @@ class PageKernelManager(AsyncMappingKernelManager):
                           "a page beyond that gets a 'server full' page.")
     orphan_grace = Float(60.0, config=True, help="Seconds a page's kernel survives with no browser connected "
                          "(reloads, closed tabs, killed browsers, lost laptops, brief network drops).")
+    warm_in_turn = Bool(True, config=True, help="Warm (pool) kernels start and run their notebook one at a "
+                        "time (a pool refill does not run many notebooks at once beside the pages in use).")
+    warm_turn_limit = Float(180.0, config=True, help="Longest a warm kernel holds the turn, seconds.")
     gc_interval = Float(0.0, config=True, help="Seconds between collector passes (0: a quarter of "
                         "orphan_grace, between 0.5 and 5 s).")
 
@@ -56,6 +63,7 @@ class PageKernelManager(AsyncMappingKernelManager):
         self._was_warm: set = set()
         self._gc = None
         self._closing = False
+        self._warm_turn = None  # asyncio.Lock, made in the server's loop on first use
 
     # -- counting ----------------------------------------------------------------------------------
     def running(self) -> int:
@@ -92,11 +100,22 @@ class PageKernelManager(AsyncMappingKernelManager):
 
     async def start_kernel(self, *, kernel_name=None, **kwargs):
         warm = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
-        if warm:  # a pool refill waits for room, leaving promised seats and the last free one to pages
-            while not self.seats.free(self.running(), keep=1):
-                if self._closing:
-                    raise RuntimeError("the server is stopping: no more warm kernels")
-                await asyncio.sleep(0.5)
+        if warm:
+            turn = await self._take_warm_turn()
+            try:  # a pool refill waits for room, leaving promised seats and the last free one to pages
+                while not self.seats.free(self.running(), keep=1):
+                    if self._closing:
+                        raise RuntimeError("the server is stopping: no more warm kernels")
+                    await asyncio.sleep(0.5)
+                kernel_id = await super().start_kernel(kernel_name=kernel_name, **kwargs)
+            except BaseException:
+                if turn is not None:
+                    turn.release()
+                raise
+            if turn is not None:
+                asyncio.get_running_loop().create_task(self._end_warm_turn(kernel_id, turn))
+            self._clocks[kernel_id] = PageClock(started=time.monotonic())
+            return kernel_id
         else:
             ticket = CURRENT_TICKET.get()
             if ticket is not None and ticket.held:
@@ -106,6 +125,37 @@ class PageKernelManager(AsyncMappingKernelManager):
         kernel_id = await super().start_kernel(kernel_name=kernel_name, **kwargs)
         self._clocks[kernel_id] = PageClock(started=time.monotonic())
         return kernel_id
+
+    async def _take_warm_turn(self):
+        """Wait until no other warm kernel is warming up; the lock to release (None: turns are off)."""
+        if not self.warm_in_turn:
+            return None
+        if self._warm_turn is None:
+            self._warm_turn = asyncio.Lock()
+        await self._warm_turn.acquire()
+        return self._warm_turn
+
+    _warm_poll_s, _warm_idle_s = 0.25, 2.0
+
+    async def _end_warm_turn(self, kernel_id, turn):
+        """Release ``turn`` once ``kernel_id`` has run its notebook: busy, then idle for 2 s (Voila runs a
+        notebook's cells back to back), or it is gone, or ``warm_turn_limit`` passed."""
+        poll_s, idle_s = self._warm_poll_s, self._warm_idle_s
+        start, busy_seen, idle_since = time.monotonic(), False, None
+        try:
+            while time.monotonic() - start < self.warm_turn_limit and not self._closing:
+                await asyncio.sleep(poll_s)
+                kernel = self._kernels.get(kernel_id)
+                if kernel is None:
+                    return
+                if getattr(kernel, "execution_state", "") == "busy":
+                    busy_seen, idle_since = True, None
+                elif busy_seen:
+                    idle_since = idle_since or time.monotonic()
+                    if time.monotonic() - idle_since >= idle_s:
+                        return
+        finally:
+            turn.release()
 
     # -- connections -------------------------------------------------------------------------------
     def notify_connect(self, kernel_id):

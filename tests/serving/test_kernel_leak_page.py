@@ -110,6 +110,37 @@ def test_a_page_whose_browser_connects_late_keeps_its_kernel(server, browser):
     context.close()
 
 
+def test_a_page_left_before_its_app_started_frees_its_kernel_at_once(server, browser):
+    """Voila sets up its shutdown beacon only once its app has started; the load benchmark's students who
+    clicked on from the landing page before that left their kernels to the collector (2 of 5, 4 of 10). The
+    page guard sends the beacon until Voila's own exists. Forced: the app never starts (a script held back),
+    the page is left; its kernel must go by the beacon ("shutdown"), inside the grace, warm or cold."""
+    seen = {}  # pre-heated? -> kernel state
+    for want_warm in (True, False):  # first a page that gets the warm kernel, then one right after it (cold)
+        if want_warm:  # a warm kernel waits in the pool (each refill logs "filled", each hand-out "Using")
+            wait_for(lambda: server.log().count("Kernel pool of viewer_demo.ipynb is filled")
+                     > server.log().count("Using pre-heated kernel"), timeout=60)
+        context = browser.new_context()
+        held = []
+        context.route("**/anywidget/static/remoteEntry*.js", lambda route: held.append(route))
+        page = context.new_page()
+
+        def admitted():  # the last test's kernel may still hold the second seat (freed after the grace)
+            page.goto(server.page_url(NOTEBOOK), wait_until="load", timeout=90_000)
+            return page.query_selector("#latticelab-server-full") is None
+
+        wait_for(admitted, timeout=3 * GRACE, interval=1.0)
+        kernel_id = page_kernel_id(page)
+        page.wait_for_timeout(500)
+        assert held, "the app's script was asked for and held back"
+        page.goto("about:blank")
+        state, seconds = wait_for(lambda: gone(server, kernel_id), timeout=GRACE)
+        assert state["reason"] == "shutdown" and seconds < GRACE, (state, seconds)
+        seen[f"Using pre-heated kernel: {kernel_id}" in server.log()] = state
+        context.close()
+    assert set(seen) == {True, False}, f"want a warm and a cold page: {seen}"
+
+
 def test_the_kernel_limit_then_killed_and_closed_browsers_free_their_kernels_after_the_grace(server, browser,
                                                                                            playwright):
     closing = _harness.launch_chromium(playwright)

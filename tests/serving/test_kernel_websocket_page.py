@@ -147,3 +147,13 @@ def test_the_viewer_kernel_has_no_torch_and_stays_small(app):
     assert "libtorch" not in maps, "the viewer page's kernel loaded torch: find the import (python -X importtime)"
     rss_mb = int(re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1)) / 1024
     assert rss_mb < MAX_RSS_MB, f"the viewer page's kernel uses {rss_mb:.0f} MB RSS (goal < {MAX_RSS_MB} MB)"
+
+
+def test_the_kernel_talks_to_the_server_over_unix_sockets(app):
+    """Not TCP ports: with TCP, twenty pages opened at once lost a kernel to a port another process took between
+    the server picking it and the kernel binding it (benchmarks/voila_load.py, "Address already in use")."""
+    import json
+
+    args = Path(f"/proc/{app['pid']}/cmdline").read_bytes().split(b"\0")
+    connection = json.loads(Path(args[args.index(b"-f") + 1].decode()).read_text())
+    assert connection["transport"] == "ipc", connection

@@ -251,6 +251,43 @@ def test_warm_kernels_wait_without_a_browser_and_a_dead_one_is_replaced():
     asyncio.run(scenario())
 
 
+def test_warm_kernels_warm_up_one_at_a_time_and_pages_do_not_wait(monkeypatch):
+    """A pool refill starts its next warm kernel only once the one before ran its notebook (went busy, then
+    idle); a page's own kernel never waits for that turn; the turn can be turned off."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    started = []
+
+    async def fake_start(self, kernel_name=None, **kwargs):
+        kernel_id = f"k{len(started) + 1}"
+        started.append(kernel_id)
+        self._kernels[kernel_id] = FakeKernel(state="starting")
+        return kernel_id
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    warm = {"env": {"VOILA_PREHEAT": "True"}}
+
+    async def scenario(in_turn):
+        km = PageKernelManager(max_kernels=8, warm_in_turn=in_turn)
+        km._warm_poll_s, km._warm_idle_s = 0.02, 0.2
+        started.clear()
+        first, second = (asyncio.create_task(km.start_kernel(kernel_name="python3", **warm)) for _ in range(2))
+        await asyncio.sleep(0.3)
+        if not in_turn:
+            assert started == ["k1", "k2"]
+            return
+        assert started == ["k1"]  # the second waits while the first has not run its notebook
+        assert await km.start_kernel(kernel_name="python3", env={}) == "k2"  # a page does not wait
+        km._kernels["k1"].execution_state = "busy"  # running the notebook
+        await asyncio.sleep(0.3)
+        assert started == ["k1", "k2"]
+        km._kernels["k1"].execution_state = "idle"  # done: after idle_s the next warm kernel starts
+        assert await asyncio.wait_for(second, 2) == "k3" and await first == "k1"
+
+    asyncio.run(scenario(True))
+    asyncio.run(scenario(False))
+
+
 # -- Voila wiring -------------------------------------------------------------------------------------------
 def test_latticevoila_serves_pages_with_the_guarded_handler_and_the_status_route(tmp_path):
     import tornado.web

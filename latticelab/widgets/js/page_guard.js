@@ -1,7 +1,8 @@
 // latticelab page guard: appended to every app page by `latticelab serve` (latticelab/widgets/_voila_app.py).
 // Asks the server every POLL_MS whether this page's kernel is still there and, when it is not (killed, out of
 // memory, freed after the page lost its connection, or the server restarted), says so on top of the page
-// with a reload button: the widgets below no longer do anything, and a reload starts a new kernel.
+// with a reload button: the widgets below no longer do anything, and a reload starts a new kernel. A page
+// left before Voila's app started gets its kernel shut down by the guard's beacon (below).
 (() => {
   const POLL_MS = __POLL_MS__;
   const OFFLINE = "Lost contact with the server; retrying. If this lasts, the server may have stopped.";
@@ -13,6 +14,28 @@
   const url = `${config.baseUrl || "/"}latticelab/api/kernels/${config.kernelId}?from=page`;
   let leaving = false;
   window.addEventListener("beforeunload", () => { leaving = true; });
+
+  // Voila sends its shutdown beacon from a "beforeunload" listener that its app sets up only once started (in
+  // its widget manager plugin, after every extension has loaded and the kernel's model was fetched). A page
+  // left before that (a quick reload, a student clicking on from the landing page on a loaded server) sent
+  // none, and its kernel waited for the collector (--orphan-grace). Until Voila's listener exists (seen as it
+  // is added), the guard sends the same beacon, with the same _xsrf form field, when the page goes away.
+  let voilaBeacon = false;
+  const addListener = window.addEventListener;
+  window.addEventListener = function (type, listener, ...rest) {
+    if (type === "beforeunload" && typeof listener === "function" && String(listener).includes("api/shutdown")) {
+      voilaBeacon = true;
+    }
+    return addListener.call(this || window, type, listener, ...rest);
+  };
+  addListener.call(window, "pagehide", () => {
+    leaving = true;
+    if (voilaBeacon || !navigator.sendBeacon) return;
+    const form = new FormData();
+    const xsrf = document.cookie.match(/\b_xsrf=([^;]*)\b/);
+    form.append("_xsrf", (xsrf && xsrf[1]) || "");
+    navigator.sendBeacon(`${config.baseUrl || "/"}voila/api/shutdown/${config.kernelId}`, form);
+  });
 
   function banner(state, text) {
     let box = document.getElementById("latticelab-kernel-banner");
