@@ -143,10 +143,6 @@ class ServeSettings:
             pools[page] = n
         return {p: n for p, n in pools.items() if n > 0}
 
-    def warm_pages(self, root: Path) -> tuple:
-        """The pages under ``root`` that get warm kernels (``pools``)."""
-        return tuple(self.pools(root))
-
     def voila_config(self, root: Path) -> Config:
         """Traitlets configuration for ``LatticeVoila`` (kernel manager, limit, pools, pings); the idle culling
         is on its command line (``serve.voila_argv``)."""
@@ -161,11 +157,11 @@ class ServeSettings:
             c.KernelManager.transport = "ipc"
         c.PageKernelManager.max_kernels = self.max_kernels
         c.PageKernelManager.orphan_grace = self.orphan_grace
-        warm = self.warm_pages(root)
-        c.VoilaConfiguration.preheat_kernel = bool(warm)
+        pools = self.pools(root)
+        c.VoilaConfiguration.preheat_kernel = bool(pools)
         c.VoilaConfiguration.default_pool_size = 0
         c.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0},
-                                                   **{page: {"pool_size": n} for page, n in self.pools(root).items()}}
+                                                   **{page: {"pool_size": n} for page, n in pools.items()}}
         # jupyter_server pings every ws_ping_interval ms and closes a socket unanswered for ws_ping_timeout ms
         # (a frozen browser went after 30 s). tornado 6.5 reads the same keys as seconds and logs once that its
         # timeout is clipped to its interval; its own ping then never fires (every 10000 s), which is harmless.

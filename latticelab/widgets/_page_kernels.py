@@ -10,7 +10,7 @@ Voila's kernel manager (``VoilaConfiguration.multi_kernel_manager_class``; Voila
 - warm (pool) kernels warm up one at a time: Voila refills a pool by starting every missing kernel at once,
   so a class that took twenty warm viewers had twenty notebooks run beside its twenty live pages (measured:
   their frames fell from 9 to 0.5 per second for the refill's length). Each warm kernel now waits its
-  turn, until the one before it has run its notebook (``warm_turn``);
+  turn, until the one before it has run its notebook (``warm_in_turn``);
 - no automatic restarts: a restarted kernel has lost the page's state and widgets, so the page could
   only show dead controls. The page is told instead (``page_status``) and a reload gives it a new kernel;
 - why each recent kernel went (``page_status``), which the page's guard script shows.
@@ -100,29 +100,26 @@ class PageKernelManager(AsyncMappingKernelManager):
 
     async def start_kernel(self, *, kernel_name=None, **kwargs):
         warm = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
-        if warm:
-            turn = await self._take_warm_turn()
-            try:  # a pool refill waits for room, leaving promised seats and the last free one to pages
+        turn = await self._take_warm_turn() if warm else None
+        try:
+            if warm:  # a pool refill waits for room, leaving promised seats and the last free one to pages
                 while not self.seats.free(self.running(), keep=1):
                     if self._closing:
                         raise RuntimeError("the server is stopping: no more warm kernels")
                     await asyncio.sleep(0.5)
-                kernel_id = await super().start_kernel(kernel_name=kernel_name, **kwargs)
-            except BaseException:
-                if turn is not None:
-                    turn.release()
-                raise
+            else:
+                ticket = CURRENT_TICKET.get()
+                if ticket is not None and ticket.held:
+                    ticket.release()  # from here on the kernel counts as running (no await in between)
+                elif not self.seats.free(self.running()):
+                    raise web.HTTPError(503, f"all {self.max_kernels} kernels of this server are in use")
+            kernel_id = await super().start_kernel(kernel_name=kernel_name, **kwargs)
+        except BaseException:
             if turn is not None:
-                asyncio.get_running_loop().create_task(self._end_warm_turn(kernel_id, turn))
-            self._clocks[kernel_id] = PageClock(started=time.monotonic())
-            return kernel_id
-        else:
-            ticket = CURRENT_TICKET.get()
-            if ticket is not None and ticket.held:
-                ticket.release()  # from here on the kernel counts as running (no await in between)
-            elif not self.seats.free(self.running()):
-                raise web.HTTPError(503, f"all {self.max_kernels} kernels of this server are in use")
-        kernel_id = await super().start_kernel(kernel_name=kernel_name, **kwargs)
+                turn.release()
+            raise
+        if turn is not None:  # the next warm kernel starts once this one has run its notebook
+            asyncio.get_running_loop().create_task(self._end_warm_turn(kernel_id, turn))
         self._clocks[kernel_id] = PageClock(started=time.monotonic())
         return kernel_id
 
