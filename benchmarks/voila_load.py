@@ -343,6 +343,11 @@ async def fps_window(recs: list, warmup: float, window: float) -> None:
         r["fps"] = (a[1] - b[1]) / (a[0] - b[0]) if a and b else 0.0
 
 
+def preheated_ids(log: str) -> set:
+    """Kernels the server's log says it handed to viewer pages from its warm pool."""
+    return set(re.findall(r"Using pre-heated kernel: ([0-9a-f-]+) for " + re.escape(VIEWER), log))
+
+
 def socket_student(rec: dict, srv, a, start: threading.Barrier, stop: threading.Event) -> None:
     """One student without a browser, filling ``rec``: render the viewer page, open its kernel socket, play,
     acknowledge every frame as it arrives (``frame_times``: when each came, monotonic) until ``stop``."""
@@ -422,7 +427,7 @@ def socket_run(n: int, serve_args: list, a) -> dict:
         out["mem_peak"] = mem.peak
         out["log_path"] = str(srv.log_path)
         log = srv.log()
-    warm = set(re.findall(r"Using pre-heated kernel: ([0-9a-f-]+) for " + re.escape(VIEWER), log))
+    warm = preheated_ids(log)
     for r in recs:
         times = r.pop("frame_times")
         r["fps"] = sum(c0[0] <= t <= c1[0] for t in times) / (c1[0] - c0[0])
@@ -501,7 +506,7 @@ async def class_run(pw, n: int, serve_args: list, a) -> dict:
         out["mem_peak"] = mem.peak
         log = srv.log()
         out["log_path"] = str(srv.log_path)
-    warm = set(re.findall(r"Using pre-heated kernel: ([0-9a-f-]+) for " + re.escape(VIEWER), log))
+    warm = preheated_ids(log)
     for r in recs:
         r.pop("page"), r.pop("context")
     for r in recs + killed.get("records", []):

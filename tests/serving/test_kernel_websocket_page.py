@@ -8,6 +8,7 @@ by the kernel, which sends the refusal to the page (``error``) and its own value
 reverts), stays the same process and keeps serving the page. (The view showing ``error``: the browser
 tests fail on any text in [data-ll="error"].)
 """
+import json
 import math
 import re
 import uuid
@@ -152,8 +153,6 @@ def test_the_viewer_kernel_has_no_torch_and_stays_small(app):
 def test_the_kernel_talks_to_the_server_over_unix_sockets(app):
     """Not TCP ports: with TCP, twenty pages opened at once lost a kernel to a port another process took between
     the server picking it and the kernel binding it (benchmarks/voila_load.py, "Address already in use")."""
-    import json
-
     args = Path(f"/proc/{app['pid']}/cmdline").read_bytes().split(b"\0")
     connection = json.loads(Path(args[args.index(b"-f") + 1].decode()).read_text())
     assert connection["transport"] == "ipc", connection
