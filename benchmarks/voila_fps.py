@@ -1,6 +1,6 @@
 """Frames actually drawn per second by the LatticeViewer in headless Chromium under Voila.
 
-    python benchmarks/voila_fps.py [--sizes 128 256 512] [--seconds 6]
+    python benchmarks/voila_fps.py [--sizes 128 256 512] [--seconds 6] [--ack-every K]
 
 For each L a fresh page (and kernel) renders a one-cell app (Ising at Tc, Metropolis, one sweep per
 frame, playing); after a warm-up the benchmark counts the frames the page drew (its ``frames``
@@ -23,8 +23,11 @@ from latticelab.widgets import _harness
 
 APP = """import os, urllib.parse
 from latticelab.widgets import LatticeViewer
-L = int(urllib.parse.parse_qs(os.environ.get("QUERY_STRING", "")).get("L", ["256"])[0])
-LatticeViewer(model="ising", L=L, T=2.269, algorithm="metropolis", sweeps_per_frame=1, playing=True)"""
+query = urllib.parse.parse_qs(os.environ.get("QUERY_STRING", ""))
+L, ack = int(query.get("L", ["256"])[0]), query.get("ack_every", [None])[0]
+flight = {"max_in_flight": int(query["max_in_flight"][0])} if "max_in_flight" in query else {}
+LatticeViewer(model="ising", L=L, T=2.269, algorithm="metropolis", sweeps_per_frame=1, playing=True,
+              ack_every=None if ack is None else int(ack), **flight)"""
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -71,6 +74,11 @@ def main(argv=None):
     p.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512])
     p.add_argument("--seconds", type=float, default=6.0, help="measurement window per size")
     p.add_argument("--warmup", type=float, default=2.0)
+    p.add_argument("--ack-every", type=int, default=None, metavar="K",
+                   help="the bench page's viewer asks for an ack every K frames (default: the viewer's own, 2; "
+                        "1 is the protocol before it); the viewer_demo row keeps its own")
+    p.add_argument("--max-in-flight", type=int, default=None, metavar="W",
+                   help="the bench page's viewer keeps at most W frames unacknowledged (default: the viewer's own)")
     a = p.parse_args(argv)
     if _harness.chromium_path() is None:
         raise SystemExit("needs Chromium (apt-get install chromium) and playwright")
@@ -83,7 +91,9 @@ def main(argv=None):
         try:
             with _harness.voila_server(tmp, preset="laptop") as server:
                 for L in a.sizes:
-                    rows.append((f"bench L={L}", measure(browser, server.page_url(app, f"L={L}"), a.warmup, a.seconds)))
+                    query = f"L={L}" + ("" if a.ack_every is None else f"&ack_every={a.ack_every}") + (
+                        "" if a.max_in_flight is None else f"&max_in_flight={a.max_in_flight}")
+                    rows.append((f"bench L={L}", measure(browser, server.page_url(app, query), a.warmup, a.seconds)))
             if (NOTEBOOKS / "viewer_demo.ipynb").exists():
                 with _harness.voila_server(NOTEBOOKS, preset="laptop") as server:
                     rows.append(("viewer_demo (laptop, L=128)",
@@ -91,7 +101,8 @@ def main(argv=None):
         finally:
             browser.close()
 
-    print(f"\nLatticeViewer under Voila, headless Chromium ({a.seconds:g} s windows after {a.warmup:g} s warm-up)")
+    print(f"\nLatticeViewer under Voila, headless Chromium ({a.seconds:g} s windows after {a.warmup:g} s warm-up; "
+          f"ack every {a.ack_every or 'default'} frames, at most {a.max_in_flight or 'default'} in flight)")
     cols = [("executed s", "executed_s", ".2f"), ("first frame s", "first_s", ".2f"), ("moving s", "moving_s", ".2f"),
             ("drawn fps", "fps", ".1f"), ("sent/s", "sent", ".1f"), ("dropped/s", "dropped", ".1f"),
             ("ack ms", "latency_ms", ".1f"), ("sweep ms", "sweep_ms", ".2f")]

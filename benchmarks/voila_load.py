@@ -33,7 +33,8 @@ the kernels; in a real class every student's browser runs on the student's own c
 
 ``--clients socket`` replaces the browser by students that cost (almost) nothing: each renders the viewer page
 over HTTP and speaks to its kernel over the websocket as the page does (``latticelab.widgets._kernel_client``):
-finds the viewer, says hello, acknowledges every frame as it arrives (a browser that draws instantly). What
+finds the viewer, says hello, acknowledges frames as they arrive, as often as the frames ask (a browser that
+draws instantly; ``--ack-every`` overrides it). What
 it measures is the server's own capacity, the number a class whose browsers run on their own laptops sees:
 pages served, first frame (from the page request to the first frame received), frames per second each
 student receives, memory, and the cores the server and these clients used. No index page, tab close or
@@ -350,7 +351,7 @@ def preheated_ids(log: str) -> set:
 
 def socket_student(rec: dict, srv, a, start: threading.Barrier, stop: threading.Event) -> None:
     """One student without a browser, filling ``rec``: render the viewer page, open its kernel socket, play,
-    acknowledge every frame as it arrives (``frame_times``: when each came, monotonic) until ``stop``."""
+    acknowledge frames as they arrive (as often as asked) (``frame_times``: when each came, monotonic) until ``stop``."""
     from latticelab.widgets import _kernel_client as kc
 
     sock = None
@@ -364,7 +365,7 @@ def socket_student(rec: dict, srv, a, start: threading.Barrier, stop: threading.
         if not state.get("playing"):
             sock.comm(viewer, {"method": "update", "state": {"playing": True}, "buffer_paths": []})
         kc.custom(sock, viewer, {"type": "hello"})
-        drawn, deadline = 0, time.monotonic() + a.widget_timeout
+        drawn, acked, deadline = 0, 0, time.monotonic() + a.widget_timeout
         while not stop.is_set():
             msg = sock.receive(timeout=0.5)
             if msg is None:
@@ -376,7 +377,10 @@ def socket_student(rec: dict, srv, a, start: threading.Barrier, stop: threading.
                 rec["frame_times"].append(time.monotonic())
                 if drawn == 1:
                     rec["first_frame_s"], rec["pages_ok"] = rec["frame_times"][0] - t0, 1
-                kc.custom(sock, viewer, {"type": "ack", "seq": frame["seq"], "fps": 0, "drawn": drawn})
+                every = a.ack_every or frame.get("ack_every", 1)  # as the page does (no late ack: never pauses)
+                if frame["seq"] - acked >= every:
+                    acked = frame["seq"]
+                    kc.custom(sock, viewer, {"type": "ack", "seq": acked, "fps": 0, "drawn": drawn})
     except Exception as err:  # noqa: BLE001 - a page that fails is a measurement, not a crash
         rec["errors"].append(f"{type(err).__name__}: {str(err)[:200]}")
     finally:
@@ -638,6 +642,10 @@ def main(argv=None):
     p.add_argument("--clients", choices=("browser", "socket"), default="browser",
                    help="students as headless Chromium pages (default) or as kernel-socket clients without a "
                         "browser (the server's own capacity; see above)")
+    p.add_argument("--ack-every", type=int, default=None, metavar="K",
+                   help="socket students acknowledge every K-th frame (an ack covers every earlier frame; default: "
+                        "what the frames ask, as the page does; K = 1 is the protocol before it; K must not exceed "
+                        "the viewer's max_in_flight, 2, or the stream waits for its 1 s ack timeout)")
     p.add_argument("--class", dest="class_mode", action="store_true", help="pass --class to latticelab serve")
     p.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
                    help="another latticelab serve option, e.g. --serve-arg=--orphan-grace=20 (repeatable)")

@@ -19,7 +19,7 @@ import latticelab as ll
 from latticelab import systems
 from latticelab.systems import potts_palette
 from latticelab.widgets import LatticeCanvasWidget, LatticeViewer
-from latticelab.widgets import _canvas, _frames, _runner, serve
+from latticelab.widgets import _canvas, _frames, _runner, _throttle, serve
 from latticelab.widgets._throttle import RateLimit, Throttle
 
 
@@ -119,6 +119,36 @@ def test_throttle_forgets_lost_frames_and_detaches():
     assert not t.detached(4.9) and t.detached(5.0)
     t.attach()
     assert not t.detached(6.0) and t.in_flight == 0
+
+
+def test_throttle_keeps_room_for_the_frames_an_ack_covers_and_refuses_what_would_wait():
+    assert (Throttle().ack_every, Throttle().max_in_flight) == (1, 2)  # a single user: an ack per frame
+    assert (Throttle(ack_every=2).ack_every, Throttle(ack_every=2).max_in_flight) == (2, 2)  # class mode
+    assert Throttle(ack_every=3).max_in_flight == 3
+    assert Throttle(max_in_flight=3, ack_every=3).ack_every == 3
+    with pytest.raises(ValueError, match="ack_every must be between 1 and max_in_flight=2"):
+        Throttle(max_in_flight=2, ack_every=3)
+    with pytest.raises(ValueError, match="ack_every must be >= 1"):
+        Throttle(ack_every=0)
+
+
+def test_the_kernels_frames_per_ack_come_from_its_environment(monkeypatch):
+    monkeypatch.delenv(_throttle.ACK_EVERY_VAR, raising=False)
+    assert _throttle.default_ack_every() == 1
+    monkeypatch.setenv(_throttle.ACK_EVERY_VAR, "2")  # what latticelab serve --class sets
+    assert _throttle.default_ack_every() == 2 and FakeReconstructionView()._throttle.ack_every == 2
+    for bad in ("0", "two"):
+        monkeypatch.setenv(_throttle.ACK_EVERY_VAR, bad)
+        with pytest.raises(ValueError, match="LATTICELAB_ACK_EVERY=.*unset it, or e.g. LATTICELAB_ACK_EVERY=2"):
+            _throttle.default_ack_every()
+
+
+def test_throttle_latency_is_the_acknowledged_frames_own_round_trip():
+    t = Throttle(max_in_flight=2, max_fps=1000)
+    t.attach()
+    assert t.offer(1, now=0.0) and t.offer(2, now=0.1)
+    t.ack(2, now=0.15)  # one ack for both: frame 1 waited for frame 2, which is not its round trip
+    assert t.acked == 2 and t.in_flight == 0 and t.latency == pytest.approx(0.05)
 
 
 # -- the knobs reach the chain ------------------------------------------------------------------
@@ -449,7 +479,8 @@ def test_the_viewer_esm_is_the_canvas_module_then_its_controls():
     assert ".ll-lattice" in LatticeViewer._css and ".ll-viewer" in LatticeViewer._css
 
 
-def test_a_new_view_reuses_the_canvas_module_and_its_back_pressure():
+def test_a_new_view_reuses_the_canvas_module_and_its_back_pressure(monkeypatch):
+    monkeypatch.delenv(_throttle.ACK_EVERY_VAR, raising=False)
     esm = FakeReconstructionView._esm
     assert esm.startswith(_canvas.js_file("lattice_canvas.js")) and FAKE_CONTROLS.split("\n", 1)[1] in esm
     assert ".ll-lattice" in FakeReconstructionView._css and ".fake-view" in FakeReconstructionView._css
@@ -459,6 +490,7 @@ def test_a_new_view_reuses_the_canvas_module_and_its_back_pressure():
     view._on_view_msg(view, {"type": "hello"}, [])
     header, buffers = rec.messages[-1]
     assert header["type"] == "frame" and header["seq"] == 1 and header["sent"] == 1 and len(buffers) == 2
+    assert header["ack_every"] == 1  # the page acknowledges every frame (class mode asks for every other)
     now = time.perf_counter()
     assert view.next_frame(now + 0.01) == 2 and view.next_frame(now + 0.02) is None  # two in flight: dropped
     view._on_view_msg(view, {"type": "ack", "seq": 2, "fps": 30.0}, [])

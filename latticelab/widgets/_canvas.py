@@ -1,7 +1,8 @@
 """The lattice canvas: a reusable live lattice view, browser half and kernel half.
 
 Browser half: ``js/lattice_canvas.js`` decodes frames ('bits' or 'u8', see ``_frames``), draws them
-on canvases with the frame's palette, acknowledges each drawn frame, counts fps and draws
+on canvases with the frame's palette, acknowledges drawn frames (every ``ack_every``-th, as the frame's
+header says), counts fps and draws
 sparklines. A view's own controls are a second ES module that imports from ``"./lattice_canvas.js"``
 and default-exports ``{ render }``. anywidget loads ``_esm`` from a blob URL, where a relative import
 cannot resolve, so ``canvas_esm`` inlines the canvas module in front of the controls (and drops
@@ -41,7 +42,7 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-from ._throttle import Throttle
+from ._throttle import Throttle, default_ack_every
 
 _log = logging.getLogger(__name__)
 _IMPORT = re.compile(r"""^[ \t]*import\s*\{([^}]*)\}\s*from\s*["']\./lattice_canvas\.js["'];?[ \t]*$\n?""", re.M)
@@ -90,7 +91,9 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
 
     Subclasses set ``_controls_js`` (and ``_controls_css``); ``_esm`` and ``_css`` are composed from
     them when the class is defined. Keyword arguments: ``max_fps`` (frames, and messages, per second
-    at most) and ``max_in_flight`` (unacknowledged frames at most); the rest go to ``AnyWidget``.
+    at most), ``ack_every`` (the view acknowledges every ``ack_every``-th frame; default 1, or the
+    kernel's ``LATTICELAB_ACK_EVERY``, which class mode sets to 2: see ``_throttle``) and ``max_in_flight``
+    (unacknowledged frames at most; default ``max(2, ack_every)``); the rest go to ``AnyWidget``.
     ``fps`` is the browser's drawn frame rate, from its acks; ``error`` is shown by the view.
     """
 
@@ -106,8 +109,10 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
             cls._css = canvas_css(cls._controls_css)
         super().__init_subclass__(**kwargs)
 
-    def __init__(self, *, max_fps: float = 60.0, max_in_flight: int = 2, **kwargs):
-        self._throttle = Throttle(max_in_flight=max_in_flight, max_fps=max_fps)
+    def __init__(self, *, max_fps: float = 60.0, max_in_flight: int | None = None, ack_every: int | None = None,
+                 **kwargs):
+        ack_every = default_ack_every() if ack_every is None else ack_every
+        self._throttle = Throttle(max_in_flight=max_in_flight, max_fps=max_fps, ack_every=ack_every)
         self.fps = 0.0
         self._seq = 0
         self._refusal = ""  # the last refusal shown in ``error`` (cleared by the next accepted update)
@@ -132,7 +137,7 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
         """Send frame ``seq``: ``header`` (kind, L, palette, ...) plus the kernel's frame accounting,
         one encoded lattice per canvas in ``buffers``. A non-finite float goes as null (strict JSON)."""
         t = self._throttle
-        header = {**header, "type": "frame", "seq": int(seq), "sent": t.sent, "dropped": t.dropped,
+        header = {**header, "type": "frame", "seq": int(seq), "ack_every": t.ack_every, "sent": t.sent, "dropped": t.dropped,
                   "latency_ms": None if t.latency is None else 1e3 * t.latency}
         header = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in header.items()}
         self.send(header, buffers=list(buffers))

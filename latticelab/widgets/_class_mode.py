@@ -8,7 +8,9 @@ most ``max_kernels`` kernels run at once, a limit taken from the machine's free 
 Class mode (one machine, a room of students) adds what would cost a single user speed or memory:
 each kernel gets ``kernel_threads`` (1) compute threads, so 20 kernels share the cores instead of each
 starting a thread per core; ``pool`` (1) warm kernels wait per app page (``pool_pages``), so a page
-renders from a kernel that has already run its notebook; idle kernels are culled after 5 minutes.
+renders from a kernel that has already run its notebook; idle kernels are culled after 5 minutes; live
+lattice pages acknowledge every ``ack_every`` (2) frames instead of each (an ack is three messages the
+server relays; with 20 students that server, not the kernels, bounds the frame rate: see ``_throttle``).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import os
 from pathlib import Path
 
 from traitlets.config import Config
+
+from ._throttle import ACK_EVERY_VAR
 
 # Memory of one app kernel (measured, resident set, one compute thread): viewer ~250 MB, playground ~650 MB.
 KERNEL_MIB = 500
@@ -77,8 +81,8 @@ class ServeSettings:
     page_pools: ((notebook, n), ...) warm kernels for named pages, over ``pool`` (e.g. a class's first page);
     kernel_threads: compute threads per kernel (0: the libraries' default, one per core);
     orphan_grace: seconds a kernel survives without a browser;  cull_idle_timeout: seconds before an idle
-    kernel with no browser is culled;  ws_ping_s: websocket ping interval (a dead connection is noticed
-    after three missed pings)."""
+    kernel with no browser is culled;  ack_every: frames per acknowledgement of a live lattice page;
+    ws_ping_s: websocket ping interval (a dead connection is noticed after three missed pings)."""
 
     class_mode: bool
     max_kernels: int
@@ -88,6 +92,7 @@ class ServeSettings:
     cull_idle_timeout: int
     pool_pages: tuple = POOL_PAGES
     page_pools: tuple = ()
+    ack_every: int = 1
     ws_ping_s: float = 10.0
 
     def __post_init__(self):
@@ -108,12 +113,16 @@ class ServeSettings:
         if self.cull_idle_timeout < 1:
             raise ValueError(f"cull_idle_timeout must be at least 1 second, got {self.cull_idle_timeout} "
                              "(--cull-idle-timeout S)")
+        if not 1 <= self.ack_every <= 8:
+            raise ValueError(f"ack_every must be between 1 and 8 frames per acknowledgement, got {self.ack_every} "
+                             "(--ack-every K; 1: every frame, 2: class mode's)")
         if self.ws_ping_s <= 0:
             raise ValueError(f"ws_ping_s must be > 0 seconds, got {self.ws_ping_s}")
 
     @classmethod
     def choose(cls, class_mode: bool = False, *, max_kernels=None, pool=None, kernel_threads=None,
-               orphan_grace=None, cull_idle_timeout=None, pool_pages=None, page_pools=(), available_mib="measure"):
+               orphan_grace=None, cull_idle_timeout=None, pool_pages=None, page_pools=(), ack_every=None,
+               available_mib="measure"):
         """Settings with every ``None`` replaced by the default of the mode (see the module). ``page_pools``:
         (notebook, n) pairs or "notebook=n" strings (".ipynb" may be left out)."""
         if max_kernels is None:
@@ -126,11 +135,14 @@ class ServeSettings:
             cull_idle_timeout=int((300 if class_mode else 600) if cull_idle_timeout is None else cull_idle_timeout),
             pool_pages=tuple(POOL_PAGES if pool_pages is None else pool_pages),
             page_pools=tuple(parse_page_pool(x) for x in page_pools or ()),
+            ack_every=int((2 if class_mode else 1) if ack_every is None else ack_every),
         )
 
     def kernel_env(self) -> dict:
-        """Environment variables the kernels need (the thread limits; empty when kernel_threads is 0)."""
-        return {name: str(self.kernel_threads) for name in THREAD_VARS} if self.kernel_threads else {}
+        """Environment variables the kernels need: the thread limits (none when kernel_threads is 0) and the
+        frames per acknowledgement (none when 1, the widgets' own default)."""
+        env = {name: str(self.kernel_threads) for name in THREAD_VARS} if self.kernel_threads else {}
+        return env | ({ACK_EVERY_VAR: str(self.ack_every)} if self.ack_every != 1 else {})
 
     def pools(self, root: Path) -> dict:
         """{notebook: warm kernels} for the pages under ``root`` that get any: ``pool`` for each of
@@ -177,5 +189,6 @@ class ServeSettings:
         lines = [f"{'class mode' if self.class_mode else 'kernels'}: at most {self.max_kernels} at once "
                  f"(--max-kernels); a page's kernel is freed {self.orphan_grace:g} s after its browser left",
                  "  threads per kernel: " + (str(self.kernel_threads) if self.kernel_threads else "one per core")
-                 + ";  warm kernels: " + warm_text]
+                 + ";  warm kernels: " + warm_text
+                 + ("" if self.ack_every == 1 else f";  live pages acknowledge every {self.ack_every} frames")]
         return "\n".join(lines)

@@ -10,7 +10,8 @@ How it stays responsive: the chain advances in an asyncio task on the kernel's o
 in slices of at most ``slice_s`` seconds, yielding between them, so slider and button messages are
 handled while it runs. Each frame is one custom comm message (bit-packed or uint8 bytes, see
 ``_frames``) drawn on the lattice canvas (``_canvas``, ``js/lattice_canvas.js``); the browser
-acknowledges what it draws and ``_throttle.Throttle`` drops frames while two are unacknowledged, so
+acknowledges what it draws (every frame; every other in class mode) and ``_throttle.Throttle`` drops
+frames while two are unacknowledged, so
 frames are dropped, never queued, and the message rate stays <= ``max_fps``. The controls are
 ``js/lattice_viewer.js``; the view's Step runs in slices too.
 
@@ -84,7 +85,7 @@ class LatticeViewer(LatticeCanvasWidget):
     has_field = traitlets.Bool(True).tag(sync=True)  # the current system has a field (the view shows h)
 
     def __init__(self, model="ising", L=64, *, q=3, T=None, h=0.0, algorithm="metropolis", sweeps_per_frame=1,
-                 playing=False, seed=0, backend="numba", max_fps=60.0, max_in_flight=2, slice_s=0.03, **kwargs):
+                 playing=False, seed=0, backend="numba", max_fps=60.0, max_in_flight=None, slice_s=0.03, **kwargs):
         self._runner = Runner(model, L, q=q, T=T, h=h, algorithm=algorithm, seed=seed, backend=backend)
         self.slice_s = float(slice_s)
         self._sent_sweeps = -1  # chain.sweeps of the last frame sent

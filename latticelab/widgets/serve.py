@@ -82,7 +82,7 @@ def url(port: int, ip: str = DEFAULT_IP, page: str = "") -> str:
 
 def serve(port=None, open_browser=True, notebooks_dir=None, *, ip=DEFAULT_IP, show_tracebacks=False,
           cull_idle_timeout=None, class_mode=False, max_kernels=None, pool=None, kernel_threads=None,
-          orphan_grace=None, pool_for=()):
+          orphan_grace=None, pool_for=(), ack_every=None):
     """Start Voila over ``notebooks_dir`` (default: ``notebooks/``) and block until it is stopped (Ctrl-C).
 
     port: default the first free port from 8866;  open_browser: open the landing page;
@@ -93,7 +93,7 @@ def serve(port=None, open_browser=True, notebooks_dir=None, *, ip=DEFAULT_IP, sh
 
     settings = ServeSettings.choose(class_mode, max_kernels=max_kernels, pool=pool, kernel_threads=kernel_threads,
                                     orphan_grace=orphan_grace, cull_idle_timeout=cull_idle_timeout,
-                                    page_pools=pool_for)
+                                    page_pools=pool_for, ack_every=ack_every)
     from ._voila_app import LatticeVoila
 
     root = find_notebooks_dir(notebooks_dir)
@@ -108,7 +108,8 @@ def serve(port=None, open_browser=True, notebooks_dir=None, *, ip=DEFAULT_IP, sh
     # server. The kernel environment is the place because OpenMP reads it once, at a process's first parallel
     # kernel; a live chain started elsewhere sets it itself (_runner.prefer_sleeping_threads).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    # Thread limits (class mode) go to every kernel, warm or not, the same way: Voila copies this environment.
+    # Thread limits and frames per ack (class mode) go to every kernel, warm or not, the same way: Voila copies
+    # this environment.
     os.environ.update(settings.kernel_env())
     if open_browser:
         import threading
@@ -144,19 +145,22 @@ def main(argv=None, prog="python -m latticelab.widgets.serve"):
                         "network drop) [60 / 60]")
     k.add_argument("--cull-idle-timeout", type=int, default=None, metavar="S",
                    help="seconds before an idle kernel with no browser is shut down [600 / 300]")
+    k.add_argument("--ack-every", type=int, default=None, metavar="K",
+                   help="live lattice pages acknowledge every K-th frame: fewer messages for the server to relay "
+                        "when many students watch at once [1 / 2]")
     a = p.parse_args(argv)
     try:
         from ._class_mode import ServeSettings
 
         ServeSettings.choose(a.class_mode, max_kernels=a.max_kernels, pool=a.pool, kernel_threads=a.kernel_threads,
                              orphan_grace=a.orphan_grace, cull_idle_timeout=a.cull_idle_timeout, available_mib=None,
-                             page_pools=a.pool_for).pools(find_notebooks_dir(a.notebooks_dir))
+                             page_pools=a.pool_for, ack_every=a.ack_every).pools(find_notebooks_dir(a.notebooks_dir))
     except (ValueError, FileNotFoundError) as err:
         p.error(str(err))
     serve(port=a.port, open_browser=not a.no_browser, notebooks_dir=a.notebooks_dir, ip=a.ip,
           show_tracebacks=a.show_tracebacks, cull_idle_timeout=a.cull_idle_timeout, class_mode=a.class_mode,
           max_kernels=a.max_kernels, pool=a.pool, kernel_threads=a.kernel_threads, orphan_grace=a.orphan_grace,
-          pool_for=a.pool_for)
+          pool_for=a.pool_for, ack_every=a.ack_every)
 
 
 if __name__ == "__main__":

@@ -125,9 +125,14 @@ def test_index_renders_and_links_to_the_apps(page, server):
 
 
 def test_viewer_demo_runs_responds_and_pauses(page, server):
+    from test_frame_acks import FrameLog
+
+    log = FrameLog(page)
     open_app(page, server, "viewer_demo.ipynb")
     assert playing(page)  # this app starts playing on load
     drive_viewer(page)
+    # a single user's page acknowledges every frame it draws (class mode: every other, test_frame_acks.py)
+    assert len(log.acks) >= 0.8 * len(log.frames) - 2 and log.frames, (len(log.acks), len(log.frames))
     # Nothing the server sends fails in the page: every extension it lists loads (Voila lists all installed
     # JupyterLab extensions; one made for Lab only throws on every page). Resources outside the server (a
     # CDN font sheet, unreachable offline) are not the server's.

@@ -29,7 +29,9 @@ def test_class_mode_changes_what_costs_a_single_user_and_keeps_the_rest():
     assert (room.pool, room.kernel_threads, room.cull_idle_timeout) == (1, 1, 300)
     # both: freed a minute after the browser left, and bounded by memory ((8192 - 1024) // 500 kernels)
     assert single.orphan_grace == room.orphan_grace == 60 and single.max_kernels == room.max_kernels == 14
-    assert single.kernel_env() == {} and room.kernel_env() == {name: "1" for name in THREAD_VARS}
+    assert (single.ack_every, room.ack_every) == (1, 2)  # a class's pages acknowledge every other frame
+    assert single.kernel_env() == {}
+    assert room.kernel_env() == {**{name: "1" for name in THREAD_VARS}, "LATTICELAB_ACK_EVERY": "2"}
     given = ServeSettings.choose(True, max_kernels=3, pool=0, kernel_threads=2, orphan_grace=5, cull_idle_timeout=9)
     assert (given.max_kernels, given.pool, given.kernel_threads, given.orphan_grace, given.cull_idle_timeout) == \
         (3, 0, 2, 5.0, 9)
@@ -85,18 +87,24 @@ def test_the_options_reach_serve_and_bad_ones_are_refused_with_the_reason(monkey
     with pytest.raises(SystemExit) as exc:
         cli.main(["serve", "--class", "--pool-for", "no_such_page=2"])
     assert exc.value.code == 2 and "no such notebook" in capsys.readouterr().err
+    cli.main(["serve", "--ack-every", "1", "--class", "--no-browser"])
+    assert seen["ack_every"] == 1 and seen["class_mode"] is True
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["serve", "--ack-every", "0"])
+    assert exc.value.code == 2 and "(--ack-every K" in capsys.readouterr().err
 
 
 def test_serve_hands_the_kernels_their_thread_limits_and_voila_its_config(monkeypatch, tmp_path, capsys):
     (tmp_path / "viewer_demo.ipynb").write_text("{}")
     for name in THREAD_VARS:
         monkeypatch.setenv(name, "8")  # serve() overrides them; monkeypatch restores them afterwards
+    monkeypatch.setenv("LATTICELAB_ACK_EVERY", "1")  # (restored, so no later widget test sees class mode's)
     from latticelab.widgets._voila_app import LatticeVoila
 
     launched = {}
     monkeypatch.setattr(LatticeVoila, "launch_instance", classmethod(lambda cls, **kw: launched.update(kw)))
     serve.serve(port=9999, open_browser=False, notebooks_dir=tmp_path, class_mode=True, max_kernels=7)
-    assert all(os.environ[name] == "1" for name in THREAD_VARS)
+    assert all(os.environ[name] == "1" for name in THREAD_VARS) and os.environ["LATTICELAB_ACK_EVERY"] == "2"
     c = launched["config"]
     assert c.PageKernelManager.max_kernels == 7 and c.VoilaConfiguration.preheat_kernel is True
     assert c.VoilaKernelManager.kernel_pools_config == {"default": {"pool_size": 0},

@@ -7,15 +7,19 @@
 // blob URL, where a relative import cannot resolve.
 //
 // Protocol (custom comm messages, never state sync):
-//   kernel -> view  {"type": "frame", seq, kind, L, palette, sent, dropped, latency_ms, ...}
+//   kernel -> view  {"type": "frame", seq, ack_every, kind, L, palette, sent, dropped, latency_ms, ...}
 //                   + one buffer per canvas: the encoded lattice ('bits': one bit per site, MSB first,
 //                   palette [down, up]; 'u8': one byte per site, palette[state])
 //   view -> kernel  {"type": "hello"}                 a view appeared or became visible: send a frame
 //                   {"type": "ack", seq, fps, drawn}  frame ``seq`` was drawn (acks every earlier one)
 // Frames are drawn one per animation frame, in order, from a queue of at most ``queue`` (an older undrawn
-// frame is dropped when a newer one arrives); the ack goes out after drawing.
+// frame is dropped when a newer one arrives). The ack goes out after drawing, for every ``ack_every``-th
+// frame (by sequence number), and for a drawn frame no newer one follows within ACK_DELAY_MS (the last
+// before a pause): each ack costs the server three messages (it, and the kernel's busy and idle), so
+// fewer acks leave it room for more frames (see latticelab/widgets/_throttle.py).
 
 export const TRACE_POINTS = 400;
+export const ACK_DELAY_MS = 250;  // well inside the kernel's 1 s ack timeout
 
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -130,7 +134,7 @@ export function attachFrames(model, { canvases, root = null, onDrawn = null, que
   const draws = [].concat(canvases).map(painter);
   const tick = fpsCounter();
   const queue = [];  // frames received, not yet drawn: at most ``depth`` (the kernel keeps few in flight)
-  let raf = null, drawn = 0;
+  let raf = null, drawn = 0, ackedSeq = 0, lateAck = null;
 
   function drawPending() {
     raf = null;
@@ -147,7 +151,11 @@ export function attachFrames(model, { canvases, root = null, onDrawn = null, que
       root.setAttribute("data-dropped", String(msg.dropped));
       root.setAttribute("data-latency-ms", String(msg.latency_ms));
     }
-    send({ type: "ack", seq: msg.seq, fps, drawn });
+    if (lateAck !== null) clearTimeout(lateAck);
+    lateAck = null;
+    const ack = () => { lateAck = null; ackedSeq = msg.seq; send({ type: "ack", seq: msg.seq, fps, drawn }); };
+    if (msg.seq - ackedSeq >= (msg.ack_every || 1) || msg.seq < ackedSeq) ack();  // (a smaller seq: a new stream)
+    else lateAck = setTimeout(ack, ACK_DELAY_MS);
   }
 
   // a frame drawn while the page closes finds its kernel connection gone ("Cannot send"): nothing to tell
@@ -174,5 +182,6 @@ export function attachFrames(model, { canvases, root = null, onDrawn = null, que
     model.off("msg:custom", onMessage);
     document.removeEventListener("visibilitychange", onVisible);
     if (raf !== null) cancelAnimationFrame(raf);
+    if (lateAck !== null) clearTimeout(lateAck);
   };
 }
