@@ -16,13 +16,14 @@ stays below ``max_fps`` (far under Jupyter's iopub limit of 1000/s).
 Why not every frame: each ack is a shell message, which the kernel answers with a busy and an idle
 status, and the server relays all three; acknowledging every other frame takes a frame from four
 relayed messages to 2.5. On a 2-core server with 20 students each receiving as fast as the server
-can relay, that gave 1.7-2.0x the frames per student (docs/serving.md), so class mode asks for it
+can relay, that gave 10.2 fps per student against 7.0 (medians of six and six runs; paired 1.07-2.0x:
+docs/serving.md, "Fewer acknowledgements"), so class mode asks for it
 (``latticelab serve --class`` sets ``ACK_EVERY_VAR`` for its kernels). A single user keeps an ack per
 frame: with one page the round trip, not the server, bounds the rate, and fewer acks cost it frames.
 ``max_in_flight`` defaults to ``max(2, ack_every)`` and must be at least ``ack_every``, or the stream
 would wait for its ack timeout. With an ack every two frames, a window of four gave 20 students less
-(9.1-9.9 fps each, against 10.1-10.2 with two, same runs) and one page more (~38 fps in headless
-Chromium, against ~30 with two and ~41 acknowledging every frame): class mode is for the room.
+(9.1 and 9.9 fps each, against 10.1 and 10.2 with two, alternating runs) and one page more (~38 fps in
+headless Chromium, against ~30 with two and ~41 acknowledging every frame): class mode is for the room.
 
 A frame not acknowledged within ``ack_timeout`` seconds is presumed lost (a closed or hidden view),
 so a lost ack never wedges the stream; after ``detach_after`` seconds with frames out but no ack at
