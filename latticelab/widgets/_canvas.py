@@ -137,8 +137,8 @@ class LatticeCanvasWidget(anywidget.AnyWidget):
         """Send frame ``seq``: ``header`` (kind, L, palette, ...) plus the kernel's frame accounting,
         one encoded lattice per canvas in ``buffers``. A non-finite float goes as null (strict JSON)."""
         t = self._throttle
-        header = {**header, "type": "frame", "seq": int(seq), "ack_every": t.ack_every, "sent": t.sent, "dropped": t.dropped,
-                  "latency_ms": None if t.latency is None else 1e3 * t.latency}
+        header = {**header, "type": "frame", "seq": int(seq), "ack_every": t.ack_every, "sent": t.sent,
+                  "dropped": t.dropped, "latency_ms": None if t.latency is None else 1e3 * t.latency}
         header = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in header.items()}
         self.send(header, buffers=list(buffers))
 
