@@ -75,8 +75,8 @@ def main(argv=None):
     p.add_argument("--seconds", type=float, default=6.0, help="measurement window per size")
     p.add_argument("--warmup", type=float, default=2.0)
     p.add_argument("--ack-every", type=int, default=None, metavar="K",
-                   help="the bench page's viewer asks for an ack every K frames (default: the viewer's own, 2; "
-                        "1 is the protocol before it); the viewer_demo row keeps its own")
+                   help="the bench page's viewer asks for an ack every K frames (default: the viewer's own, 1 "
+                        "for a single user; class mode asks for 2); the viewer_demo row keeps its own")
     p.add_argument("--max-in-flight", type=int, default=None, metavar="W",
                    help="the bench page's viewer keeps at most W frames unacknowledged (default: the viewer's own)")
     a = p.parse_args(argv)

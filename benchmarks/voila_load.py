@@ -351,7 +351,8 @@ def preheated_ids(log: str) -> set:
 
 def socket_student(rec: dict, srv, a, start: threading.Barrier, stop: threading.Event) -> None:
     """One student without a browser, filling ``rec``: render the viewer page, open its kernel socket, play,
-    acknowledge frames as they arrive (as often as asked) (``frame_times``: when each came, monotonic) until ``stop``."""
+    acknowledge frames as they arrive, as often as the frames ask (``frame_times``: when each came,
+    monotonic) until ``stop``."""
     from latticelab.widgets import _kernel_client as kc
 
     sock = None
