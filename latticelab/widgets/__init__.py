@@ -55,3 +55,4 @@ _export("FlowExplorer", ".reconstruction_view")
 _export("heatmap", ".reconstruction_view")
 _export("gallery", ".reconstruction_view")
 
+_export("BackgroundRun", ".background_run")

@@ -28,14 +28,25 @@ def isolated_caches(tmp_path_factory):
 def runs(isolated_caches):
     config = dcl.Config.smoke()
     start = time.process_time()
-    out = {name: dcl.run_system(name, config, progress=False) for name in config.systems}
+    # Ising reports its stages to a callable (as the page's Re-run panel does); the others run without progress
+    report = lambda done, total, what: ISING_STAGES.append((done, total, what))  # noqa: E731
+    out = {name: dcl.run_system(name, config, progress=report if name == "ising" else False) for name in config.systems}
     return config, out, time.process_time() - start
+
+
+ISING_STAGES = []
 
 
 def test_dcl_is_a_registered_app():
     assert "dcl" in registry.names()
     assert "watch_and_learn.ipynb" in registry.cards_html()
     assert set(dcl.Config.reasons()) >= {"T_obs", "gru_hidden", "order", "n_ednn"}
+
+
+def test_the_pipeline_reports_each_stage_to_a_progress_callable(runs):
+    reports = ISING_STAGES
+    assert [r[:2] for r in reports] == [(k, 8) for k in range(9)], reports
+    assert reports[0][2] == "observing" and reports[-1][2] == "EDNN Monte Carlo"
 
 
 def test_smoke_runs_every_system_well_within_a_minute(runs):
@@ -122,3 +133,38 @@ def test_the_observation_runs_many_chains_side_by_side_where_asked(isolated_cach
     assert set(np.unique(data.configs)) <= set(range(3))
     assert stages.observe(system, 4.0, 7, chains=50).n_chains == 7
     assert dcl.Config.paper().observe_chains == 1000 and 800_000 % 1000 == 0
+
+
+def test_window_errors_tell_noise_from_a_compressed_energy():
+    """An exact model (any constant) has zero error in every window and slope 1; one that is half as steep is
+    right inside the observed range and wrong in proportion to the distance from it, with no spread."""
+    from latticelab.papers.dcl.stages import TestSet, window_errors
+
+    energy = np.linspace(-128.0, 128.0, 257)
+    test = TestSet(np.zeros((257, 1, 1)), energy, 0.0)
+    observed = np.array([-60.0, -20.0])
+    exact = window_errors(energy + 7.0, test, observed, windows=8)
+    assert np.allclose(exact.mean, 0.0) and np.allclose(exact.spread, 0.0) and exact.slope == pytest.approx(1.0)
+    assert exact.observed == (-60.0, -20.0) and exact.centre[0] == pytest.approx(-112.0)
+    flat = window_errors(0.5 * energy, test, observed, windows=8)
+    assert flat.slope == pytest.approx(0.5)
+    # error = -0.5 (E + 40), 40 J being the observed range's mean: ~+36 J in the bottom window, ~-76 J at the top
+    # (a window's energies average half a level off its centre)
+    assert flat.mean[0] == pytest.approx(-0.5 * (-112.0 + 40.0), abs=0.5)
+    assert flat.mean[-1] == pytest.approx(-0.5 * (112.0 + 40.0), abs=0.5)
+    assert np.all(np.diff(flat.mean) < 0)
+    with pytest.raises(ValueError, match="one per test configuration"):
+        window_errors(energy[:10], test, observed)
+
+
+def test_every_run_says_where_its_energies_go_wrong(runs):
+    """The pipeline's window errors: one per window, anchored in the observed range, slopes in the rows."""
+    config, out, _ = runs
+    r = out["ising"]
+    for w in (r.gru_windows, r.ednn_windows):
+        assert w.mean.shape == w.centre.shape == (8,) and np.isfinite(w.slope)
+        lo, hi = w.observed
+        assert r.system.N * -2 <= lo < hi <= r.system.N * 2
+    rows = {row.quantity: row for row in dcl.rows(r, config)}
+    slope = rows[f"ising: slope of learned vs true E, GRU, {config.L}x{config.L}, every energy"]
+    assert slope.ours == r.gru_windows.slope and slope.reference == 1.0

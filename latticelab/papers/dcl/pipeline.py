@@ -30,20 +30,35 @@ class SystemRun:
     ednn_curves: stages.Curves | None       # EDNN Metropolis on L_big (None where the system has no translation invariance)
     true_big_curves: stages.Curves | None
     exact_peak: float | None      # exact finite-L specific-heat peak (Ising only)
+    gru_windows: stages.WindowErrors   # the GRU's energy error per energy window of the test set
+    ednn_windows: stages.WindowErrors  # the EDNN's
 
 
-def _bar(total, progress, desc):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
+class _Stages:
+    """The pipeline's stage progress: a tqdm bar (``progress=True``), a callable ``progress(done, total, what)``
+    (e.g. a widget's), or nothing (``progress=False``)."""
 
-    return tqdm(total=total, desc=desc, unit="stage")
+    def __init__(self, total: int, progress, desc: str):
+        self.total, self.done, self.bar, self.report = total, 0, None, None
+        if callable(progress):
+            self.report = progress
+            progress(0, total, "observing")
+        elif progress:
+            from tqdm.auto import tqdm
 
+            self.bar = tqdm(total=total, desc=desc, unit="stage")
 
-def _step(bar, what):
-    if bar is not None:
-        bar.set_postfix_str(what)
-        bar.update(1)
+    def step(self, what: str):
+        self.done += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(what)
+            self.bar.update(1)
+        if self.report is not None:
+            self.report(self.done, self.total, what)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _gru_knobs(c: Config) -> dict:
@@ -59,45 +74,50 @@ def exact_peak(system, temperatures) -> float | None:
     return float(T[np.argmax(exact.ising_specific_heat(T, L=system.L, J=system.onsager_coupling))])
 
 
-def run_system(name: str, config: Config, *, progress: bool = True, gru_callbacks=(), ednn_callbacks=(),
+def run_system(name: str, config: Config, *, progress=True, gru_callbacks=(), ednn_callbacks=(),
                retrain: bool = False) -> SystemRun:
-    """Observe at T_O, learn P with the GRU, check its energies, simulate with them, teach the EDNN, transfer it."""
+    """Observe at T_O, learn P with the GRU, check its energies, simulate with them, teach the EDNN, transfer it.
+
+    progress: True for a progress bar over the 8 stages, False for none, or a callable
+    ``progress(done, total, what)`` called before the first stage and after each."""
     c = config
     system = stages.make_system(name, c.L, c.glass_seed)
     device = train_device(c.device)
-    bar = _bar(8, progress, f"DCL {name}")
+    bar = _Stages(8, progress, f"DCL {name}")
     T = c.temperatures
     mc = dict(chains=c.mc_chains, samples=c.mc_samples, burn_in=c.mc_burn_in, thin=c.mc_thin, device=device)
     data = stages.observe(system, c.T_obs, c.n_observed, chains=c.observe_chains)
-    _step(bar, "observed")
+    bar.step("observed")
     gru = stages.train_gru(data, system, hidden=c.gru_hidden, order=c.order, epochs=c.gru_epochs, lr=c.gru_lr,
                            batch_size=c.batch_size, callbacks=gru_callbacks, retrain=retrain, device=device)
     energy = stages.gru_energy(gru, system, c.T_obs, data.configs[0])
-    _step(bar, "GRU trained")
+    bar.step("GRU trained")
     test = stages.test_set(system, T, c.test_per_T)
     gru_parity = stages.parity(energy.energy, test, c.n_pairs)
-    _step(bar, "GRU parity")
+    observed_energy = system.N * np.asarray(system.energy(data.configs[0]), dtype=np.float64)
+    gru_windows = stages.window_errors(gru_parity.learned, test, observed_energy)
+    bar.step("GRU parity")
     gru_curves = stages.mc_curves(system, T, energy=energy, seed=1, **mc)
     true_curves = stages.mc_curves(system, T, seed=1, **mc)
-    _step(bar, "GRU Monte Carlo")
+    bar.step("GRU Monte Carlo")
     labelled = stages.ednn_labels(energy, system, c.n_ednn)
-    _step(bar, "GRU labels")
+    bar.step("GRU labels")
     ednn = stages.train_ednn(labelled, system, epochs=c.ednn_epochs, lr=c.ednn_lr, batch_size=c.batch_size,
                              key={"observed": data.key, "gru": _gru_knobs(c)}, callbacks=ednn_callbacks,
                              retrain=retrain, device=device)
-    _step(bar, "EDNN trained")
+    bar.step("EDNN trained")
     ednn_parity = stages.parity(ednn.model.energy, test, c.n_pairs)
-    _step(bar, "EDNN parity")
+    ednn_windows = stages.window_errors(ednn_parity.learned, test, observed_energy)
+    bar.step("EDNN parity")
     ednn_curves = true_big = None
     if system.translation_invariant:
         big = system.resized(c.L_big)
         ednn_curves = stages.mc_curves(big, T, energy=ednn.model, seed=2, **mc)
         true_big = stages.mc_curves(big, T, seed=2, **mc)
-    _step(bar, "EDNN Monte Carlo")
-    if bar is not None:
-        bar.close()
+    bar.step("EDNN Monte Carlo")
+    bar.close()
     return SystemRun(name, system, data.configs[0], gru, gru_parity, gru_curves, true_curves, ednn, ednn_parity,
-                     ednn_curves, true_big, exact_peak(system, T))
+                     ednn_curves, true_big, exact_peak(system, T), gru_windows, ednn_windows)
 
 
 def rows(run: SystemRun, config: Config) -> list:
@@ -107,7 +127,9 @@ def rows(run: SystemRun, config: Config) -> list:
     out = [Row(f"{n}: RMSE of dE, GRU energy (J), {L}x{L}, every energy", run.gru_parity.rmse, paper=paper_gru),
            Row(f"{n}: RMSE of dE, EDNN energy (J), {L}x{L}, every energy", run.ednn_parity.rmse, paper=paper_ednn),
            Row(f"{n}: RMSE of dE, GRU energy (J), {L}x{L}, E <= E(T=inf)", run.gru_parity.rmse_low),
-           Row(f"{n}: RMSE of dE, EDNN energy (J), {L}x{L}, E <= E(T=inf)", run.ednn_parity.rmse_low)]
+           Row(f"{n}: RMSE of dE, EDNN energy (J), {L}x{L}, E <= E(T=inf)", run.ednn_parity.rmse_low),
+           Row(f"{n}: slope of learned vs true E, GRU, {L}x{L}, every energy", run.gru_windows.slope, reference=1.0),
+           Row(f"{n}: slope of learned vs true E, EDNN, {L}x{L}, every energy", run.ednn_windows.slope, reference=1.0)]
     d = stages.max_deviation(run.gru_curves, run.true_curves)
     out.append(Row(f"{n}: max |e_GRU(T) - e_true(T)| per spin, {L}x{L}", d.value, d.error))
     ref = run.exact_peak if run.exact_peak is not None else run.true_curves.peak

@@ -191,6 +191,40 @@ def parity(energy_fn, test: TestSet, n_pairs: int, *, seed: int = 0) -> Parity:
                   rmse(learned, test.e_infinite), rmse(np.zeros_like(learned)), n_pairs)
 
 
+@dataclasses.dataclass(frozen=True)
+class WindowErrors:
+    """Where a learned energy goes wrong: learned minus true total energy (J) per energy window of the test set.
+
+    centre, mean, spread: float64 (w,): each window's centre (true energy, J, on the test set's scale), the
+    mean and the standard deviation of the error in it (NaN where a window is empty). The learned energy's
+    constant is chosen so the mean error over the test configurations inside the observed energy range
+    ``observed`` (min, max) is zero. A model that is right up to noise has mean ~0 everywhere; one that is
+    compressed (too flat) has a mean error growing away from the observed range. ``slope``: least-squares
+    slope of learned against true energy over every test configuration (1 for an exact model)."""
+    centre: np.ndarray
+    mean: np.ndarray
+    spread: np.ndarray
+    observed: tuple
+    slope: float
+
+
+def window_errors(learned, test: TestSet, observed_energy, *, windows: int = 8) -> WindowErrors:
+    """Error of ``learned`` energies (n,) (any constant) against ``test.energy`` (n,) in ``windows`` equal-width
+    windows; ``observed_energy`` (m,): true total energies of what the model was trained on."""
+    learned, true = np.asarray(learned, dtype=np.float64), test.energy
+    if learned.shape != true.shape:
+        raise ValueError(f"learned energies have shape {learned.shape}, the test set {true.shape}: pass one per test configuration")
+    lo, hi = float(np.min(observed_energy)), float(np.max(observed_energy))
+    inside = (true >= lo) & (true <= hi)
+    err = learned - true
+    err = err - err[inside if inside.any() else slice(None)].mean()
+    edges = np.linspace(true.min(), true.max(), windows + 1)
+    which = np.clip(np.searchsorted(edges, true, side="right") - 1, 0, windows - 1)
+    stat = lambda f: np.array([f(err[which == w]) if (which == w).any() else np.nan for w in range(windows)])  # noqa: E731
+    slope = float(np.polyfit(true, learned, 1)[0]) if np.ptp(true) > 0 else float("nan")
+    return WindowErrors(0.5 * (edges[:-1] + edges[1:]), stat(np.mean), stat(np.std), (lo, hi), slope)
+
+
 # -- 4. Monte Carlo with learned and true energies -----------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Curves:
