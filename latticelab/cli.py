@@ -58,6 +58,13 @@ def _reproduce(argv):
     args = p.parse_args(argv)
     options = {k: v for k, v in vars(args).items() if k not in ("name", "preset", "out")}
     config = module.Config.get(args.preset) if args.preset else module.Config.from_env()
+    if config.name == "paper":
+        from .backend import cuda_available
+
+        if not cuda_available():
+            print("latticelab reproduce: the paper preset is sized for one GPU and none is visible here, so it runs "
+                  "on the CPU and may take hours (Ctrl-C stops it; finished datasets and models stay cached). "
+                  "On a CPU, --preset laptop shows the same result in minutes.", file=sys.stderr, flush=True)
     results = module.reproduce(config, progress=True, **options)
     print(results.table())
     path = results.write(args.out or Path("results") / f"{first.name}-{config.name}")

@@ -21,3 +21,21 @@ def test_unknown_command_explains(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["serv"])
     assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_the_paper_preset_warns_where_there_is_no_gpu(gpu, capsys, monkeypatch, tmp_path):
+    """`reproduce --preset paper` on a CPU-only machine says it may take hours (and runs anyway)."""
+    from latticelab.papers import dcl
+    from latticelab.papers.results import Results
+
+    ran = []
+    monkeypatch.setattr("latticelab.backend.cuda_available", lambda: gpu)
+    monkeypatch.setattr(dcl, "reproduce", lambda config, **kw: ran.append(config.name) or Results(
+        paper="dcl", preset=config.name, seconds=0.0, device="cpu", rows=[]))
+    cli.main(["reproduce", "dcl", "--preset", "paper", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert ran == ["paper"] and (tmp_path / "results.json").exists()
+    assert ("sized for one GPU" in err and "--preset laptop" in err) is (not gpu), err
+    cli.main(["reproduce", "dcl", "--preset", "smoke", "--out", str(tmp_path)])
+    assert "sized for one GPU" not in capsys.readouterr().err
