@@ -44,6 +44,7 @@ class BackgroundRun:
             raise TypeError(f"work must be a callable work(report, **values) -> str, got {work!r}")
         self.work, self.controls, self.title = work, dict(controls), title or _default_title
         self._thread, self._post, self.result, self.error = None, _live.UiPoster(direct=True), None, None
+        self._title, self._t0 = "", 0.0  # what runs and since when (set as a job starts)
         self.button = W.Button(description=button, button_style="primary", icon="play",
                                tooltip="run with these settings in the background")
         # a click while a job runs (a stale view, or a message to the disabled button) is ignored
