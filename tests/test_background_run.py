@@ -24,7 +24,8 @@ def test_the_job_gets_the_controls_values_and_its_result_is_shown():
     panel = BackgroundRun(work, c, button="Re-run", css_class="my-controls")
     c["system"].value, c["hidden"].value = "potts", 32
     assert panel.run() == "<b>potts</b> with 32" and seen == [("potts", 32)]
-    assert "<b>potts</b> with 32" in panel.status.value and "done in" in panel.status.value
+    assert "system potts, hidden 32: done in" in panel.status.value
+    assert panel.shown.children[0].value == "<b>potts</b> with 32"  # the default view: the result as HTML
     assert panel.progress.value == panel.progress.max == 3 and panel.progress.bar_style == "success"
     assert not panel.button.disabled and not any(w.disabled for w in c.values())
     assert panel.button.description == "Re-run" and "my-controls" in panel.widget._dom_classes
@@ -67,9 +68,34 @@ def test_while_a_job_runs_the_controls_are_locked_and_a_second_click_starts_noth
     finally:
         go.set()
     assert panel.wait(timeout=30) == "ok" and calls == ["ising"]
-    assert not panel.button.disabled and "ok" in panel.status.value
+    assert not panel.button.disabled and "done" in panel.status.value and panel.shown.children[0].value == "ok"
 
 
 def test_work_must_be_callable():
     with pytest.raises(TypeError, match=r"work\(report, \*\*values\)"):
         BackgroundRun("not a function", controls())
+
+
+def test_show_builds_the_view_of_the_result_on_the_kernels_thread():
+    """``show`` turns the job's result into a widget (a plot, a table) once the job is done; a new job clears
+    the last view, and a view that fails is a failed job."""
+    made_on = []
+
+    def show(result):
+        made_on.append(threading.get_ident())
+        if result == "bad":
+            raise ValueError("cannot plot this")
+        return W.VBox([W.HTML(f"result {result}")])
+
+    outcome = {"value": 41}
+    panel = BackgroundRun(lambda report, system, hidden: outcome["value"], controls(), show=show)
+    panel.start()
+    assert panel.wait(timeout=30) == 41
+    view = panel.shown.children[0]
+    assert isinstance(view, W.VBox) and view.children[0].value == "result 41"
+
+    outcome["value"] = "bad"
+    panel.start()
+    assert panel.wait(timeout=30) is None and isinstance(panel.error, ValueError)
+    assert panel.shown.children == () and "ValueError: cannot plot this" in panel.status.value
+    assert not panel.button.disabled and len(made_on) == 2

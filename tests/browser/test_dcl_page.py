@@ -1,6 +1,6 @@
 """The Watch-and-learn app in headless Chromium under Voila: the page renders with its science checks
 passed, and its main control works: choosing another system and pressing Re-run runs the pipeline in the
-background and fills in that system's results while the page stays live."""
+background and shows that system's results and plots while the page stays live."""
 from latticelab.widgets._harness import PAGE_ERRORS
 
 NOTEBOOK = "watch_and_learn.ipynb"
@@ -39,6 +39,7 @@ def test_watch_and_learn_renders_and_reruns_another_system(page, server):
 
     page.wait_for_selector(f"{CONTROLS} select", timeout=180_000)
     assert page.evaluate("window.latticelabWidgetStateWait.extended") >= 1  # the page script met the real timer
+    figures = page.evaluate("() => document.querySelectorAll('.bk-Figure').length")
     page.select_option(f"{CONTROLS} select >> nth=0", label="potts")
     page.click(f"{CONTROLS} button:has-text('Re-run')")
     page.wait_for_selector(f"{CONTROLS} >> text=running potts", timeout=30_000)
@@ -46,4 +47,6 @@ def test_watch_and_learn_renders_and_reruns_another_system(page, server):
         "(root) => document.querySelector(root).innerText.includes('done')", arg=CONTROLS, timeout=180_000)
     result = page.inner_text(CONTROLS)
     assert "potts: RMSE of dE, GRU energy" in result and "potts: C peak T" in result, result
+    # and its plots: parity, error windows, e / |m| / C at 8x8 and at the EDNN's size
+    page.wait_for_function("(n) => document.querySelectorAll('.bk-Figure').length >= n + 8", arg=figures, timeout=60_000)
     assert not python_errors(page) and not page.js_errors, (python_errors(page), page.js_errors)
