@@ -168,3 +168,55 @@ def test_every_run_says_where_its_energies_go_wrong(runs):
     rows = {row.quantity: row for row in dcl.rows(r, config)}
     slope = rows[f"ising: slope of learned vs true E, GRU, {config.L}x{config.L}, every energy"]
     assert slope.ours == r.gru_windows.slope and slope.reference == 1.0
+
+
+class ExactIsing:
+    """log_prob of the exact Boltzmann distribution of a small Ising lattice at T (ln Z by enumeration)."""
+
+    def __init__(self, system, T):
+        self.system, self.T = system, T
+        codes = np.arange(2 ** system.N)
+        spins = (2 * ((codes[:, None] >> np.arange(system.N)) & 1) - 1).reshape(-1, system.L, system.L)
+        self.log_z = np.logaddexp.reduce(-system.N * system.energy(spins.astype(np.int8)) / T)
+
+    def log_prob(self, states):
+        import torch
+
+        spins = (2 * np.asarray(states) - 1).astype(np.int8)
+        return torch.as_tensor(-self.system.N * self.system.energy(spins) / self.T - self.log_z)
+
+
+class Uniform:
+    def __init__(self, N):
+        self.N = N
+
+    def log_prob(self, states):
+        import torch
+
+        return torch.full((len(states),), -self.N * np.log(2.0), dtype=torch.float64)
+
+
+def test_fidelity_is_zero_for_the_exact_distribution_and_n_ln2_minus_s_for_a_uniform_one():
+    """KL(exact || model) from held-out observations and the exact entropy: ~0 (within its error) for the
+    exact distribution itself, exactly N ln 2 - S for a model that knows nothing."""
+    from latticelab.nn.energy import LearnedEnergy
+    from latticelab.papers.dcl import stages
+
+    system, T = stages.make_system("ising", 3), 4.0
+    observed = stages.observe(system, T, 4000, seed=5).configs[0]
+    exact = stages.fidelity(LearnedEnergy(ExactIsing(system, T), T, system), observed)
+    assert exact.entropy == pytest.approx(exact.cross_entropy - exact.kl)
+    assert abs(exact.kl) < 4 * exact.kl_error and exact.kl_error < 0.1, exact
+    uniform = stages.fidelity(LearnedEnergy(Uniform(system.N), T, system), observed)
+    assert uniform.kl == pytest.approx(system.N * np.log(2) - uniform.entropy, abs=1e-9) and uniform.kl > 0.5
+    assert uniform.scatter == pytest.approx(T * np.sqrt(2 * uniform.kl))
+    assert stages.fidelity(LearnedEnergy(Uniform(64), 4.0, stages.make_system("potts", 8)), observed) is None  # 3^8 rows
+
+
+def test_the_rows_say_how_far_the_gru_is_from_the_exact_distribution(runs):
+    config, out, _ = runs
+    for name in ("ising", "glass"):
+        f = out[name].gru_fidelity
+        assert f is not None and f.kl > -4 * f.kl_error and f.entropy < out[name].system.N * np.log(2)
+        quantities = [row.quantity for row in dcl.rows(out[name], config)]
+        assert f"{name}: KL(exact || GRU) at T_O, nats per configuration, {config.L}x{config.L}" in quantities

@@ -32,6 +32,7 @@ class SystemRun:
     exact_peak: float | None      # exact finite-L specific-heat peak (Ising only)
     gru_windows: stages.WindowErrors   # the GRU's energy error per energy window of the test set
     ednn_windows: stages.WindowErrors  # the EDNN's
+    gru_fidelity: stages.Fidelity | None  # the GRU's KL from the exact distribution at T_O (None: no exact ln Z)
 
 
 class _Stages:
@@ -91,6 +92,7 @@ def run_system(name: str, config: Config, *, progress=True, gru_callbacks=(), ed
     gru = stages.train_gru(data, system, hidden=c.gru_hidden, order=c.order, epochs=c.gru_epochs, lr=c.gru_lr,
                            batch_size=c.batch_size, callbacks=gru_callbacks, retrain=retrain, device=device)
     energy = stages.gru_energy(gru, system, c.T_obs, data.configs[0])
+    gru_fidelity = stages.fidelity(energy, data.configs[0])
     bar.step("GRU trained")
     test = stages.test_set(system, T, c.test_per_T)
     gru_parity = stages.parity(energy.energy, test, c.n_pairs)
@@ -117,7 +119,8 @@ def run_system(name: str, config: Config, *, progress=True, gru_callbacks=(), ed
     bar.step("EDNN Monte Carlo")
     bar.close()
     return SystemRun(name, system, data.configs[0], gru, gru_parity, gru_curves, true_curves, ednn, ednn_parity,
-                     ednn_curves, true_big, exact_peak(system, T), gru_windows, ednn_windows)
+                     ednn_curves, true_big, exact_peak(system, T), gru_windows, ednn_windows,
+                     gru_fidelity)
 
 
 def rows(run: SystemRun, config: Config) -> list:
@@ -130,6 +133,10 @@ def rows(run: SystemRun, config: Config) -> list:
            Row(f"{n}: RMSE of dE, EDNN energy (J), {L}x{L}, E <= E(T=inf)", run.ednn_parity.rmse_low),
            Row(f"{n}: slope of learned vs true E, GRU, {L}x{L}, every energy", run.gru_windows.slope, reference=1.0),
            Row(f"{n}: slope of learned vs true E, EDNN, {L}x{L}, every energy", run.ednn_windows.slope, reference=1.0)]
+    f = run.gru_fidelity
+    if f is not None:
+        out += [Row(f"{n}: KL(exact || GRU) at T_O, nats per configuration, {L}x{L}", f.kl, f.kl_error, reference=0.0),
+                Row(f"{n}: GRU energy scatter it implies, T_O sqrt(2 KL) (J)", f.scatter, reference=0.0)]
     d = stages.max_deviation(run.gru_curves, run.true_curves)
     out.append(Row(f"{n}: max |e_GRU(T) - e_true(T)| per spin, {L}x{L}", d.value, d.error))
     ref = run.exact_peak if run.exact_peak is not None else run.true_curves.peak

@@ -83,14 +83,19 @@ class Trained:
     history: dict
 
 
+def split(n: int, seed: int):
+    """The 80/20 train/validation split of n items: int64 index tensors (train, validation)."""
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    cut = max(1, int(0.8 * n))
+    return perm[:cut], perm[cut:]
+
+
 def _loaders(x, y, batch_size, seed):
     """80/20 train/validation DataLoaders over tensors x (n, ...) and optional targets y (n,)."""
     from torch.utils.data import DataLoader, TensorDataset
 
-    n = len(x)
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    cut = max(1, int(0.8 * n))
-    parts = [(x[perm[:cut]],), (x[perm[cut:]],)] if y is None else [(x[perm[:cut]], y[perm[:cut]]), (x[perm[cut:]], y[perm[cut:]])]
+    train, val = split(len(x), seed)
+    parts = [(x[train],), (x[val],)] if y is None else [(x[train], y[train]), (x[val], y[val])]
     return (DataLoader(TensorDataset(*parts[0]), batch_size=batch_size, shuffle=True,
                        generator=torch.Generator().manual_seed(seed)),
             DataLoader(TensorDataset(*parts[1]), batch_size=batch_size))
@@ -119,6 +124,46 @@ def train_gru(dataset, system, *, hidden: int, order: str, epochs: int, lr: floa
 def gru_energy(trained: Trained, system, T_obs: float, reference) -> LearnedEnergy:
     """E = -T_obs ln P + C of the trained GRU, C making the mean over ``reference`` configs (B, L, L) zero."""
     return LearnedEnergy(trained.model, T_obs, system).calibrate(reference)
+
+
+@dataclasses.dataclass(frozen=True)
+class Fidelity:
+    """How far the GRU's P is from the exact Boltzmann distribution at T_O, in nats per configuration.
+
+    entropy: the exact S = ln Z + <E> / T_O (transfer matrix); cross_entropy: the mean of -ln P_GRU over the
+    observed configurations the GRU did not train on (its validation split); kl = cross_entropy - entropy
+    estimates KL(exact || GRU) >= 0, with kl_error its standard error. scatter = T_O sqrt(2 kl) (J): where the
+    GRU's error is small noise of its energies, KL is half their variance over T_O^2, so this is the spread of
+    learned energies the KL implies (the paper's 2.06 J RMSE of dE needs ~1.5 J, i.e. kl ~ 0.07 at T_O = 4)."""
+    entropy: float
+    cross_entropy: float
+    kl: float
+    kl_error: float
+    scatter: float
+
+
+def exact_entropy(system, T: float):
+    """Exact entropy (nats, whole lattice) at T from the transfer matrix, or None where it is too large."""
+    from ... import exact
+    from ...exact.transfer import MAX_STATES
+
+    if system.n_states ** system.L > MAX_STATES:
+        return None
+    ref = exact.transfer_matrix(system, float(T))
+    return float(ref["log_z"] + system.N * ref["energy"] / float(T))
+
+
+@one_thread
+def fidelity(energy: LearnedEnergy, observed, *, seed: int = 0) -> Fidelity | None:
+    """The GRU's distance from the exact distribution, on the held-out part of ``observed`` (n, L, L) (the
+    split ``train_gru`` used with the same seed); None where the exact entropy is out of reach."""
+    S = exact_entropy(energy.system, energy.T_obs)
+    if S is None:
+        return None
+    held_out = np.asarray(observed)[split(len(observed), seed)[1].numpy()]
+    nll = -energy.log_prob(held_out).numpy()
+    kl, err = float(nll.mean() - S), float(nll.std(ddof=1) / np.sqrt(len(nll))) if len(nll) > 1 else float("nan")
+    return Fidelity(S, float(nll.mean()), kl, err, energy.T_obs * float(np.sqrt(2 * max(kl, 0.0))))
 
 
 # -- 3. parity: learned against true energies over the whole energy range -------------------------
