@@ -87,23 +87,9 @@ def test_bad_input_says_how_to_fix_it():
         AutoregressiveGRU(order="zigzag")
 
 
-class Exact:
-    """log_prob of the exact Boltzmann distribution at T (the ideal GRU), from enumeration."""
-
-    def __init__(self, system, T):
-        self.system, self.T = system, T
-        x = all_states(2, system.L)
-        e = system.N * system.energy((2 * x - 1).numpy().astype(np.int8))
-        self.log_z = np.logaddexp.reduce(-e / T)
-
-    def log_prob(self, states):
-        spins = (2 * torch.as_tensor(states) - 1).numpy().astype(np.int8)
-        return torch.as_tensor(-self.system.N * self.system.energy(spins) / self.T - self.log_z)
-
-
-def test_learned_energy_of_the_exact_distribution_is_the_hamiltonian():
+def test_learned_energy_of_the_exact_distribution_is_the_hamiltonian(exact_ising_model):
     system = ll.Ising(3)
-    energy = LearnedEnergy(Exact(system, 4.0), T_obs=4.0, system=system)
+    energy = LearnedEnergy(exact_ising_model(system, 4.0), T_obs=4.0, system=system)
     x = system.hot(np.random.default_rng(0), 64)
     sites = np.random.default_rng(1).integers(0, 3, size=(64, 2))
     new = -x[np.arange(64), sites[:, 0], sites[:, 1]]
@@ -129,10 +115,10 @@ def test_remembered_before_state_gives_the_same_delta_as_a_fresh_model():
         x[np.arange(16)[accept], sites[accept, 0], sites[accept, 1]] = new[accept]
 
 
-def test_learned_metropolis_with_the_exact_distribution_reproduces_enumeration():
+def test_learned_metropolis_with_the_exact_distribution_reproduces_enumeration(exact_ising_model):
     """-T_O ln P of the exact distribution at T_O, used at another T, samples that T's distribution."""
     system, T = ll.Ising(3), 2.0
-    energy = LearnedEnergy(Exact(system, 4.0), T_obs=4.0, system=system)
+    energy = LearnedEnergy(exact_ising_model(system, 4.0), T_obs=4.0, system=system)
     s = ll.sample(system, T, 4000, algorithm="learned_metropolis", energy=energy, burn_in=20, thin=2,
                   n_chains=200, seed=0)
     exact = ll.exact.enumerate(system, T)

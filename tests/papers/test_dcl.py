@@ -170,22 +170,6 @@ def test_every_run_says_where_its_energies_go_wrong(runs):
     assert slope.ours == r.gru_windows.slope and slope.reference == 1.0
 
 
-class ExactIsing:
-    """log_prob of the exact Boltzmann distribution of a small Ising lattice at T (ln Z by enumeration)."""
-
-    def __init__(self, system, T):
-        self.system, self.T = system, T
-        codes = np.arange(2 ** system.N)
-        spins = (2 * ((codes[:, None] >> np.arange(system.N)) & 1) - 1).reshape(-1, system.L, system.L)
-        self.log_z = np.logaddexp.reduce(-system.N * system.energy(spins.astype(np.int8)) / T)
-
-    def log_prob(self, states):
-        import torch
-
-        spins = (2 * np.asarray(states) - 1).astype(np.int8)
-        return torch.as_tensor(-self.system.N * self.system.energy(spins) / self.T - self.log_z)
-
-
 class Uniform:
     def __init__(self, N):
         self.N = N
@@ -196,7 +180,7 @@ class Uniform:
         return torch.full((len(states),), -self.N * np.log(2.0), dtype=torch.float64)
 
 
-def test_fidelity_is_zero_for_the_exact_distribution_and_n_ln2_minus_s_for_a_uniform_one():
+def test_fidelity_is_zero_for_the_exact_distribution_and_n_ln2_minus_s_for_a_uniform_one(exact_ising_model):
     """KL(exact || model) from held-out observations and the exact entropy: ~0 (within its error) for the
     exact distribution itself, exactly N ln 2 - S for a model that knows nothing."""
     from latticelab.nn.energy import LearnedEnergy
@@ -204,7 +188,7 @@ def test_fidelity_is_zero_for_the_exact_distribution_and_n_ln2_minus_s_for_a_uni
 
     system, T = stages.make_system("ising", 3), 4.0
     observed = stages.observe(system, T, 4000, seed=5).configs[0]
-    exact = stages.fidelity(LearnedEnergy(ExactIsing(system, T), T, system), observed)
+    exact = stages.fidelity(LearnedEnergy(exact_ising_model(system, T), T, system), observed)
     assert exact.entropy == pytest.approx(exact.cross_entropy - exact.kl)
     assert abs(exact.kl) < 4 * exact.kl_error and exact.kl_error < 0.1, exact
     uniform = stages.fidelity(LearnedEnergy(Uniform(system.N), T, system), observed)

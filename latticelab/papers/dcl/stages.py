@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from ... import data as lldata
-from ... import observables
+from ... import exact, observables
+from ...exact.transfer import MAX_STATES
 from ...nn.cache import cached_model
 from ...nn.ednn import EDNN
 from ...nn.energy import LearnedEnergy, state_indices
@@ -144,9 +145,6 @@ class Fidelity:
 
 def exact_entropy(system, T: float):
     """Exact entropy (nats, whole lattice) at T from the transfer matrix, or None where it is too large."""
-    from ... import exact
-    from ...exact.transfer import MAX_STATES
-
     if system.n_states ** system.L > MAX_STATES:
         return None
     ref = exact.transfer_matrix(system, float(T))
@@ -206,13 +204,19 @@ class Parity:
     n_pairs: int
 
 
+def energy_windows(energy, windows: int):
+    """``windows`` equal-width windows over [min, max] of ``energy`` (n,): (centres (windows,), the window
+    of each energy, int (n,))."""
+    edges = np.linspace(energy.min(), energy.max(), windows + 1)
+    which = np.clip(np.searchsorted(edges, energy, side="right") - 1, 0, windows - 1)
+    return 0.5 * (edges[:-1] + edges[1:]), which
+
+
 def energy_window_pairs(energy, n_pairs: int, *, upper=None, windows: int = ENERGY_WINDOWS, seed: int = 0):
     """Indices (2, n_pairs) into ``energy`` (n,): each end drawn from a uniformly chosen non-empty energy
     window (``windows`` equal widths over [min, max]), then uniformly within it; only windows whose centre
     is <= ``upper`` when given."""
-    edges = np.linspace(energy.min(), energy.max(), windows + 1)
-    which = np.clip(np.searchsorted(edges, energy, side="right") - 1, 0, windows - 1)
-    centres = 0.5 * (edges[:-1] + edges[1:])
+    centres, which = energy_windows(energy, windows)
     allowed = [w for w in np.unique(which) if upper is None or centres[w] <= upper + 1e-9]
     if not allowed:
         raise ValueError(f"no energy window at or below {upper}; the test set's energies span {energy.min()}..{energy.max()}")
@@ -263,11 +267,10 @@ def window_errors(learned, test: TestSet, observed_energy, *, windows: int = 8) 
     inside = (true >= lo) & (true <= hi)
     err = learned - true
     err = err - err[inside if inside.any() else slice(None)].mean()
-    edges = np.linspace(true.min(), true.max(), windows + 1)
-    which = np.clip(np.searchsorted(edges, true, side="right") - 1, 0, windows - 1)
+    centres, which = energy_windows(true, windows)
     stat = lambda f: np.array([f(err[which == w]) if (which == w).any() else np.nan for w in range(windows)])  # noqa: E731
     slope = float(np.polyfit(true, learned, 1)[0]) if np.ptp(true) > 0 else float("nan")
-    return WindowErrors(0.5 * (edges[:-1] + edges[1:]), stat(np.mean), stat(np.std), (lo, hi), slope)
+    return WindowErrors(centres, stat(np.mean), stat(np.std), (lo, hi), slope)
 
 
 # -- 4. Monte Carlo with learned and true energies -----------------------------------------------
