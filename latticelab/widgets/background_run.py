@@ -46,7 +46,7 @@ class BackgroundRun:
         import ipywidgets as W
 
         if not callable(work):
-            raise TypeError(f"work must be a callable work(report, **values) -> str, got {work!r}")
+            raise TypeError(f"work must be a callable work(report, **values) -> result, got {work!r}")
         self.work, self.controls, self.title, self.show = work, dict(controls), title or _default_title, show or str
         self._thread, self._post, self.result, self.error = None, _live.UiPoster(direct=True), None, None
         self._title, self._t0 = "", 0.0  # what runs and since when (set as a job starts)
