@@ -46,7 +46,8 @@ def _reproduce(argv):
     names = registry.names()
     p = argparse.ArgumentParser(prog="latticelab reproduce", description=_reproduce.__doc__)
     p.add_argument("name", help=f"the paper: {', '.join(names) or 'none yet'}")
-    p.add_argument("--preset", default=None, help="smoke, laptop or paper (default: $LATTICELAB_PRESET, else laptop)")
+    p.add_argument("--preset", default=None, help="smoke, laptop, paper-cpu (where the paper has one) or paper "
+                   "(default: $LATTICELAB_PRESET, else laptop)")
     p.add_argument("--out", default=None, help="folder for results.json (default: results/<name>-<preset>)")
     first, _ = p.parse_known_args(argv)
     try:
@@ -57,7 +58,10 @@ def _reproduce(argv):
         module.add_arguments(p)
     args = p.parse_args(argv)
     options = {k: v for k, v in vars(args).items() if k not in ("name", "preset", "out")}
-    config = module.Config.get(args.preset) if args.preset else module.Config.from_env()
+    try:
+        config = module.Config.get(args.preset) if args.preset else module.Config.from_env()
+    except ValueError as err:
+        sys.exit(f"latticelab reproduce {first.name}: {err}")
     if config.name == "paper":
         from .backend import cuda_available
 
@@ -65,7 +69,13 @@ def _reproduce(argv):
             print("latticelab reproduce: the paper preset is sized for one GPU and none is visible here, so it runs "
                   "on the CPU and may take hours (Ctrl-C stops it; finished datasets and models stay cached). "
                   "On a CPU, --preset laptop shows the same result in minutes.", file=sys.stderr, flush=True)
+    from dataclasses import replace
+
+    from .papers import provenance
+
+    start = provenance.snapshot()
     results = module.reproduce(config, progress=True, **options)
+    results = replace(results, notes=" ".join(filter(None, (results.notes, provenance.describe(start, provenance.snapshot())))))
     print(results.table())
     path = results.write(args.out or Path("results") / f"{first.name}-{config.name}")
     print(f"wrote {path}")

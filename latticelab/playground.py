@@ -3,7 +3,7 @@
 The playground notebook, the index page and the live-viewer demo read it:
 
     from latticelab.playground import PlaygroundConfig
-    P = PlaygroundConfig.from_env()   # LATTICELAB_PRESET=smoke|laptop|paper, default laptop
+    P = PlaygroundConfig.from_env()   # LATTICELAB_PRESET=smoke|laptop|paper-cpu|paper, default laptop
     sweep = PhaseDiagram(ll.Ising(L=P.sizes[0]), sizes=P.sizes, T=P.temperatures, n_samples=P.samples_per_T)
 """
 from __future__ import annotations

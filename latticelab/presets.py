@@ -1,10 +1,13 @@
 """Presets: how big a notebook's or a pipeline's runs are, chosen by the environment variable ``LATTICELAB_PRESET``.
 
-| preset   | who                    | budget                                              |
-|----------|------------------------|-----------------------------------------------------|
-| smoke    | CI and nbval           | seconds per notebook; tiny lattices, every code path |
-| laptop   | a student, 2-core CPU  | minutes per notebook (the default)                   |
-| paper    | one GPU                | the published sizes                                  |
+| preset    | who                    | budget                                                     |
+|-----------|------------------------|------------------------------------------------------------|
+| smoke     | CI and nbval           | seconds per notebook; tiny lattices, every code path        |
+| laptop    | a student, 2-core CPU  | minutes per notebook (the default)                          |
+| paper-cpu | a 2-core CPU, headless | the work's protocol at the largest sizes that fit in 3 hours |
+| paper     | one GPU                | the published sizes                                         |
+
+``paper-cpu`` is optional: a Config that has no such row says so when asked for it.
 
 A preset is data. Each notebook or paper pipeline declares a frozen dataclass that subclasses
 ``PresetConfig``: every field is one knob with a one-line reason (``knob("why")``), and the
@@ -15,7 +18,7 @@ class-level ``ROWS`` gives the values of the three presets. The base picks the r
         L: int = knob("lattice size: large enough for the transition to show")
         ROWS = {"smoke": dict(L=8), "laptop": dict(L=32), "paper": dict(L=128)}
 
-    C = Config.from_env()                   # LATTICELAB_PRESET=smoke|laptop|paper, default laptop
+    C = Config.from_env()                   # LATTICELAB_PRESET=smoke|laptop|paper-cpu|paper, default laptop
     Config.get("smoke") == Config.smoke()   # one named row
     Config.reasons()                        # {"name": "...", "L": "lattice size: ..."}
 
@@ -30,7 +33,9 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Mapping
 
 ENV_VAR = "LATTICELAB_PRESET"
-PRESET_NAMES = ("smoke", "laptop", "paper")
+REQUIRED_PRESETS = ("smoke", "laptop", "paper")
+#: Every preset name; a Config's ROWS must hold the REQUIRED_PRESETS and may hold 'paper-cpu'.
+PRESET_NAMES = ("smoke", "laptop", "paper-cpu", "paper")
 DEFAULT = "laptop"
 
 
@@ -75,30 +80,34 @@ class PresetConfig:
 
     ROWS: ClassVar[Mapping[str, Mapping[str, Any]]] = MappingProxyType({})
 
-    name: str = knob("which preset row this is: smoke (CI), laptop (2-core CPU) or paper (one GPU)")
+    name: str = knob("which preset row this is: smoke (CI), laptop (2-core CPU), paper-cpu (3 h on 2 cores) or paper (one GPU)")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "ROWS" not in cls.__dict__:
             return  # an intermediate base; its subclasses declare the rows
         rows = cls.ROWS
-        if not isinstance(rows, Mapping) or set(rows) != set(PRESET_NAMES):
+        if (not isinstance(rows, Mapping) or not set(REQUIRED_PRESETS) <= set(rows)
+                or not set(rows) <= set(PRESET_NAMES)):
             got = sorted(rows) if isinstance(rows, Mapping) else type(rows).__name__
             raise TypeError(
-                f"{cls.__name__}.ROWS must map each preset ({', '.join(PRESET_NAMES)}) to a dict of field values; "
-                f"got {got}"
+                f"{cls.__name__}.ROWS must map each preset ({', '.join(REQUIRED_PRESETS)}, and optionally "
+                f"paper-cpu) to a dict of field values; got {got}"
             )
-        cls.ROWS = MappingProxyType({k: MappingProxyType(dict(rows[k])) for k in PRESET_NAMES})
+        cls.ROWS = MappingProxyType({k: MappingProxyType(dict(rows[k])) for k in PRESET_NAMES if k in rows})
 
     def __post_init__(self):
         object.__setattr__(self, "name", preset_name(self.name))
 
     @classmethod
     def get(cls, name: str):
-        """The row called ``name`` ('smoke', 'laptop' or 'paper'; blanks and case ignored)."""
+        """The row called ``name`` ('smoke', 'laptop', 'paper-cpu' or 'paper'; blanks and case ignored)."""
         name = preset_name(name)
         if not cls.ROWS:
             raise TypeError(f"{cls.__name__} has no ROWS; declare ROWS = {{'smoke': {{...}}, 'laptop': {{...}}, 'paper': {{...}}}}")
+        if name not in cls.ROWS:
+            raise ValueError(f"{cls.__module__}.{cls.__name__} has no {name!r} row; its presets are "
+                             f"{', '.join(cls.ROWS)}")
         row = cls.ROWS[name]
         fields = {f.name for f in dataclasses.fields(cls) if f.init and f.name != "name"}
         missing, unknown = sorted(fields - set(row)), sorted(set(row) - fields)
@@ -121,6 +130,11 @@ class PresetConfig:
     def laptop(cls):
         """The default row: minutes on a 2-core CPU."""
         return cls.get("laptop")
+
+    @classmethod
+    def paper_cpu(cls):
+        """The work's protocol at the largest sizes that fit in 3 hours on a 2-core CPU (where a row exists)."""
+        return cls.get("paper-cpu")
 
     @classmethod
     def paper(cls):

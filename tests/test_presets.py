@@ -10,7 +10,7 @@ import pytest
 import latticelab.papers
 from latticelab import playground
 from latticelab.playground import PlaygroundConfig
-from latticelab.presets import ENV_VAR, PRESET_NAMES, PresetConfig, knob, preset_name
+from latticelab.presets import ENV_VAR, PRESET_NAMES, REQUIRED_PRESETS, PresetConfig, knob, preset_name
 from latticelab.samplers import DEFAULT_CHAINS
 
 
@@ -35,7 +35,7 @@ def test_default_is_laptop(monkeypatch):
     assert preset_name() == "laptop"
 
 
-@pytest.mark.parametrize("name", PRESET_NAMES)
+@pytest.mark.parametrize("name", REQUIRED_PRESETS)
 def test_env_selects_preset(monkeypatch, name):
     monkeypatch.setenv(ENV_VAR, f" {name.upper()} ")
     P = PlaygroundConfig.from_env()
@@ -64,8 +64,18 @@ def test_every_field_of_every_config_has_a_reason():
         assert list(reasons) == [f.name for f in dataclasses.fields(cls)], cls
         for field, why in reasons.items():
             assert isinstance(why, str) and why.strip() and "\n" not in why, f"{cls.__name__}.{field}"
-        for name in PRESET_NAMES:
+        assert set(REQUIRED_PRESETS) <= set(cls.ROWS) <= set(PRESET_NAMES), cls
+        for name in cls.ROWS:
             assert cls.get(name).name == name, f"{cls.__name__}'s {name} row builds"
+
+
+def test_paper_cpu_is_optional_and_named_when_missing(monkeypatch):
+    assert "paper-cpu" not in PlaygroundConfig.ROWS
+    with pytest.raises(ValueError, match="has no 'paper-cpu' row; its presets are smoke, laptop, paper"):
+        PlaygroundConfig.paper_cpu()
+    monkeypatch.setenv(ENV_VAR, "paper-cpu")
+    with pytest.raises(ValueError, match="no 'paper-cpu' row"):
+        PlaygroundConfig.from_env()
 
 
 def test_playground_rows_are_frozen_data_and_grow():

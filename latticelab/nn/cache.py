@@ -41,6 +41,13 @@ def model_path(key: dict, cache_dir=None) -> Path:
     return Path(cache_dir or default_dir()) / f"{model_key(key)}.pt"
 
 
+def checkpoint_path(key: dict, cache_dir=None) -> Path:
+    """Where training of ``key`` keeps its per-epoch checkpoint (``fit(checkpoint=...)``) until the entry is
+    stored: ``.<key>.partial.pt`` beside the entry; ``cached_model`` removes it once the entry is written."""
+    path = model_path(key, cache_dir)
+    return path.with_name(f".{path.stem}.partial.pt")
+
+
 def cached_model(key: dict, build, train, *, cache_dir=None, retrain: bool = False, device="cpu", lock_timeout=None):
     """(model, history): loaded from the cache when ``key`` was trained before, else ``build()``-t,
     ``train(model) -> history`` (a dict), stored, and returned. ``model`` is on ``device``.
@@ -77,6 +84,7 @@ def cached_model(key: dict, build, train, *, cache_dir=None, retrain: bool = Fal
         torch.save({"state_dict": state, "history": history, "key": json.dumps(canonical(key), sort_keys=True)}, buf)
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic.write_atomic(path, buf.getvalue())
+        checkpoint_path(key, cache_dir).unlink(missing_ok=True)
     return model.to(device), history
 
 

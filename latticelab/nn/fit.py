@@ -109,8 +109,42 @@ def _seeded(seed):
     return stack
 
 
+def _save_checkpoint(path, model, optimizer, history, loader_gen):
+    import io
+
+    from .. import _atomic
+
+    buf = io.BytesIO()
+    torch.save({"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "optimizer": optimizer.state_dict(), "history": history, "torch_rng": torch.get_rng_state(),
+                "loader_rng": loader_gen.get_state() if loader_gen is not None else None}, buf)
+    _atomic.write_atomic(path, buf.getvalue())
+
+
+def _resume(path, model, optimizer, loader_gen, device) -> dict | None:
+    """The history of the checkpoint at ``path`` after restoring model, optimizer and random states from it;
+    None (and nothing restored) where there is none or it cannot be read."""
+    from pathlib import Path
+
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"].cpu())
+        if loader_gen is not None and state["loader_rng"] is not None:
+            loader_gen.set_state(state["loader_rng"].cpu())
+        return {k: list(state["history"][k]) for k in HISTORY_KEYS}
+    except Exception as err:  # noqa: BLE001 - an unreadable checkpoint means starting over, with a warning
+        import warnings
+
+        warnings.warn(f"training checkpoint {path} could not be read ({err!r}); training from the start", stacklevel=3)
+        return None
+
+
 def fit(model, train_loader, val_loader=None, *, epochs, loss_fn, optimizer=None, lr=1e-3, device=None,
-        callbacks=(), seed=None) -> dict:
+        callbacks=(), seed=None, checkpoint=None) -> dict:
     """Train ``model`` for ``epochs`` passes over ``train_loader``; returns the history.
 
     loss_fn:    ``loss_fn(model, batch) -> scalar tensor`` (use ``supervised(criterion)`` for (x, y) batches)
@@ -119,6 +153,11 @@ def fit(model, train_loader, val_loader=None, *, epochs, loss_fn, optimizer=None
     callbacks:  objects with ``on_train_begin / on_batch_end / on_epoch_end / on_train_end`` (see module doc)
     seed:       seeds torch's generators inside the run only (dropout, DataLoader shuffling); the
                 global state is restored afterwards
+    checkpoint: a file path, or None: after every epoch the model, optimizer, history and random states
+                (torch's and the training loader's ``generator``) are written there atomically, and a
+                call that finds the file continues after its last finished epoch, so a killed run
+                started again ends with the same weights as one that was never stopped. The caller
+                removes the file when it has stored the result.
     Returns ``{"epoch": [1, 2, ...], "train_loss": [...], "val_loss": [...], "seconds": [...]}``: per
     epoch, the mean training loss over the epoch's batches (weighted by batch size), the validation
     loss at the epoch's end (empty without ``val_loader``), and wall time since the start.
@@ -140,11 +179,17 @@ def fit(model, train_loader, val_loader=None, *, epochs, loss_fn, optimizer=None
         n_batches = None
     history = {key: [] for key in HISTORY_KEYS}
     start = time.perf_counter()
+    loader_gen = getattr(train_loader, "generator", None)
     with _seeded(seed):
-        info = {"epochs": epochs, "n_batches": n_batches, "device": str(device), "model": model}
+        resumed = _resume(checkpoint, model, optimizer, loader_gen, device)
+        if resumed is not None:
+            history = resumed
+            start -= history["seconds"][-1] if history["seconds"] else 0.0
+        info = {"epochs": epochs, "n_batches": n_batches, "device": str(device), "model": model,
+                "resumed_epochs": len(history["epoch"])}
         _call(callbacks, "on_train_begin", info)
         try:
-            for epoch in range(epochs):
+            for epoch in range(len(history["epoch"]), epochs):
                 model.train()
                 total, count = 0.0, 0
                 for b, batch in enumerate(train_loader):
@@ -165,6 +210,8 @@ def fit(model, train_loader, val_loader=None, *, epochs, loss_fn, optimizer=None
                 if val_loader is not None:
                     history["val_loss"].append(evaluate(model, val_loader, loss_fn, device))
                 history["seconds"].append(time.perf_counter() - start)
+                if checkpoint is not None:
+                    _save_checkpoint(checkpoint, model, optimizer, history, loader_gen)
                 if _call(callbacks, "on_epoch_end", epoch, history):
                     break
         except BaseException as exc:

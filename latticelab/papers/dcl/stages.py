@@ -7,6 +7,7 @@ Trained models come from the model cache (``latticelab.nn.cache.cached_model``),
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 
@@ -16,7 +17,8 @@ import torch
 from ... import data as lldata
 from ... import exact, observables
 from ...exact.transfer import MAX_STATES
-from ...nn.cache import cached_model
+from ...data.memo import cached_arrays
+from ...nn.cache import cached_model, checkpoint_path
 from ...nn.ednn import EDNN
 from ...nn.energy import LearnedEnergy, state_indices
 from ...nn.fit import fit
@@ -48,11 +50,25 @@ def torch_threads(n: int = 1):
         torch.set_num_threads(before)
 
 
+_STAGE_THREADS = contextvars.ContextVar("dcl_stage_threads", default=1)
+
+
+@contextlib.contextmanager
+def stage_threads(n: int):
+    """Run the stages inside with ``n`` torch threads instead of one (a paper-cpu run that has the machine
+    to itself trains its larger GRU about twice as fast on two cores; measured in docs/results/dcl.md)."""
+    token = _STAGE_THREADS.set(int(n))
+    try:
+        yield
+    finally:
+        _STAGE_THREADS.reset(token)
+
+
 def one_thread(fn):
-    """Decorator: run ``fn`` under ``torch_threads(1)``."""
+    """Decorator: run ``fn`` under ``torch_threads(1)`` (or the count ``stage_threads`` set)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with torch_threads(1):
+        with torch_threads(_STAGE_THREADS.get()):
             return fn(*args, **kwargs)
 
     return wrapper
@@ -80,8 +96,10 @@ def observe(system, T_obs: float, n: int, *, chains: int = 16, seed: int = 0, pr
 # -- 2. the GRU ----------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Trained:
+    """A trained model, its training history, and the cache key that determines it (for later stages' keys)."""
     model: torch.nn.Module
     history: dict
+    key: dict = None
 
 
 def split(n: int, seed: int):
@@ -114,11 +132,11 @@ def train_gru(dataset, system, *, hidden: int, order: str, epochs: int, lr: floa
     def train(model):
         train_loader, val_loader = _loaders(states, None, batch_size, seed)
         return fit(model, train_loader, val_loader, epochs=epochs, lr=lr, seed=seed, callbacks=callbacks,
-                   loss_fn=lambda m, batch: m.nll(batch[0]), device=device)
+                   loss_fn=lambda m, batch: m.nll(batch[0]), device=device, checkpoint=checkpoint_path(key))
 
     model, history = cached_model(key, lambda: AutoregressiveGRU(system.n_states, hidden, order=order, seed=seed),
                                   train, retrain=retrain, device=device)
-    return Trained(model.eval(), history)
+    return Trained(model.eval(), history, key)
 
 
 @one_thread
@@ -299,17 +317,29 @@ def _curves(s) -> Curves:
 
 @one_thread
 def mc_curves(system, temperatures, *, energy=None, chains: int, samples: int, burn_in: int, thin: int,
-              seed: int = 0, progress: bool = False, device: str = "cpu") -> Curves:
+              seed: int = 0, progress: bool = False, device: str = "cpu", energy_key: dict = None,
+              recompute: bool = False) -> Curves:
     """Metropolis across ``temperatures``: with a learned ``energy`` (learned_metropolis) or, when None,
     the true Hamiltonian. Observables are measured with the true Hamiltonian either way.
     With a learned energy on ``device='cuda'`` the chains live there too (torch backend), so a proposal
-    never copies the lattices between host and GPU; the true Hamiltonian runs on numba."""
+    never copies the lattices between host and GPU; the true Hamiltonian runs on numba.
+    Cached (``latticelab.data.memo``) under the system, the run's settings and ``energy_key``, the cache
+    key of the learned energy's model; a learned energy without one is run every time."""
     options = dict(algorithm="learned_metropolis", energy=energy) if energy is not None else dict(algorithm="metropolis")
     if energy is not None and device != "cpu":
         options.update(backend="torch", device=device)
-    s = sample(system, list(temperatures), samples, burn_in=burn_in, thin=thin, n_chains=chains, seed=seed,
-               progress=progress, **options)
-    return _curves(s)
+
+    def run():
+        s = sample(system, list(temperatures), samples, burn_in=burn_in, thin=thin, n_chains=chains, seed=seed,
+                   progress=progress, **options)
+        return dataclasses.asdict(_curves(s))
+
+    if energy is not None and energy_key is None:
+        return Curves(**run())
+    key = {"paper": "dcl", "stage": "mc", "system": repr(system), "T": [float(t) for t in temperatures],
+           "energy": energy_key, "chains": chains, "samples": samples, "burn_in": burn_in, "thin": thin,
+           "seed": seed, "device": "cpu" if energy is None else str(device)}
+    return Curves(**cached_arrays(key, run, recompute=recompute))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,11 +365,19 @@ class Labelled:
 
 
 @one_thread
-def ednn_labels(energy: LearnedEnergy, system, n: int, *, seed: int = 0) -> Labelled:
-    """n configurations drawn from the GRU (ancestral sampling), labelled with the GRU's energy."""
-    states = energy.model.sample(n, system.L, seed=seed).cpu().numpy()
-    configs = system.site_values()[states]
-    return Labelled(configs, energy.energy(configs))
+def ednn_labels(energy: LearnedEnergy, system, n: int, *, seed: int = 0, gru_key: dict = None,
+                recompute: bool = False) -> Labelled:
+    """n configurations drawn from the GRU (ancestral sampling), labelled with the GRU's energy; cached under
+    ``gru_key`` (the GRU's model cache key) where given."""
+    def draw():
+        states = energy.model.sample(n, system.L, seed=seed).cpu().numpy()
+        configs = system.site_values()[states]
+        return {"configs": configs, "labels": energy.energy(configs)}
+
+    if gru_key is None:
+        return Labelled(**draw())
+    key = {"paper": "dcl", "stage": "ednn_labels", "gru": gru_key, "offset": energy.offset, "n": n, "seed": seed}
+    return Labelled(**cached_arrays(key, draw, recompute=recompute))
 
 
 @one_thread
@@ -357,7 +395,8 @@ def train_ednn(labelled: Labelled, system, *, epochs: int, lr: float, batch_size
     def train(model):
         train_loader, val_loader = _loaders(x, y, batch_size, seed)
         return fit(model, train_loader, val_loader, epochs=epochs, lr=lr, seed=seed, callbacks=callbacks,
-                   loss_fn=lambda m, batch: torch.nn.functional.mse_loss(m(batch[0]) / N, batch[1]), device=device)
+                   loss_fn=lambda m, batch: torch.nn.functional.mse_loss(m(batch[0]) / N, batch[1]), device=device,
+                   checkpoint=checkpoint_path(full_key))
 
     model, history = cached_model(full_key, build, train, retrain=retrain, device=device)
-    return Trained(model.eval(), history)
+    return Trained(model.eval(), history, full_key)
