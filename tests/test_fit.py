@@ -70,7 +70,7 @@ def test_callbacks_protocol_order_and_partial_callbacks():
     hist = fit(model, train, epochs=2, loss_fn=supervised(F.mse_loss), callbacks=[rec, only], seed=0)
     kinds = [e[0] for e in rec.events]
     assert kinds == ["begin"] + ["batch"] * 4 + ["epoch"] + ["batch"] * 4 + ["epoch", "end"]
-    assert rec.events[0][1] == {"epochs": 2, "n_batches": 4, "device": "cpu", "model": model}
+    assert rec.events[0][1] == {"epochs": 2, "n_batches": 4, "device": "cpu", "model": model, "resumed_epochs": 0}
     assert [e[1:4] for e in rec.events if e[0] == "batch"][:5] == [(0, 0, 4), (0, 1, 4), (0, 2, 4), (0, 3, 4), (1, 0, 4)]
     assert only.epochs == [0, 1]
     assert hist["val_loss"] == []
@@ -160,3 +160,54 @@ def test_argument_errors():
     with pytest.raises(ValueError, match="no batches"):
         fit(torch.nn.Linear(3, 1), [], epochs=1, loss_fn=supervised(F.mse_loss))
     assert fit(torch.nn.Linear(3, 1), train, epochs=0, loss_fn=supervised(F.mse_loss))["epoch"] == []
+
+
+class Killed(Exception):
+    pass
+
+
+class KillAfter:
+    """Stands in for a kill: raises once ``epochs`` epochs have finished (their checkpoint is written by then)."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, history):
+        if epoch + 1 == self.epochs:
+            raise Killed
+
+
+def _run(checkpoint=None, callbacks=()):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1))
+    g = torch.Generator().manual_seed(7)
+    train = DataLoader(regression_data(256), batch_size=32, shuffle=True, generator=g)
+    val = DataLoader(regression_data(64, 1), batch_size=32)
+    history = fit(model, train, val, epochs=5, lr=1e-2, loss_fn=supervised(F.mse_loss), seed=3,
+                  checkpoint=checkpoint, callbacks=callbacks)
+    return model, history
+
+
+def test_a_killed_run_continues_from_its_last_epoch_to_the_same_weights(tmp_path):
+    straight, h0 = _run()
+    ckpt = tmp_path / "run.partial.pt"
+    with pytest.raises(Killed):
+        _run(ckpt, [KillAfter(2)])
+    assert ckpt.is_file()
+    seen = Recorder()
+    resumed, h1 = _run(ckpt, [seen])
+    assert seen.events[0][1]["resumed_epochs"] == 2
+    assert [e[1] for e in seen.events if e[0] == "epoch"] == [2, 3, 4], "only the epochs left are trained"
+    assert h1["epoch"] == [1, 2, 3, 4, 5] and h1["train_loss"] == h0["train_loss"] and h1["val_loss"] == h0["val_loss"]
+    for a, b in zip(straight.parameters(), resumed.parameters()):
+        assert torch.equal(a, b), "dropout, shuffling and Adam's moments resume exactly"
+
+
+def test_an_unreadable_checkpoint_means_starting_over_with_a_warning(tmp_path):
+    ckpt = tmp_path / "bad.partial.pt"
+    ckpt.write_bytes(b"not a checkpoint")
+    with pytest.warns(UserWarning, match="could not be read"):
+        model, history = _run(ckpt)
+    assert history["epoch"] == [1, 2, 3, 4, 5]
+    straight, _ = _run()
+    assert all(torch.equal(a, b) for a, b in zip(straight.parameters(), model.parameters()))

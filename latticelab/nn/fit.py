@@ -5,7 +5,8 @@ Every model of ``latticelab.nn`` trains through it, and the widgets watch it thr
 methods; missing ones are skipped:
 
     on_train_begin(info)                          info: {"epochs", "n_batches" (None if unknown), "device",
-                                                  "model" (the module being trained)}
+                                                  "model" (the module being trained), "resumed_epochs"
+                                                  (epochs a checkpoint already holds; 0 for a fresh run)}
     on_batch_end(epoch, batch, n_batches, loss)   after each optimizer step; loss: float
     on_epoch_end(epoch, history) -> bool | None   after validation; return True to stop training early
     on_train_error(exc)                           when training raised (before on_train_end; exc re-raised)

@@ -6,6 +6,7 @@ labels transfers to a larger lattice. ``latticelab reproduce dcl [--preset P] [-
 """
 from .config import SYSTEM_NAMES, Config
 from .pipeline import SystemRun, exact_peak, reproduce, rows, run_system
+from .score import LevelScore, LevelTestSet, energy_rmse, level_test_set, score_levels
 
 TITLE = "Watch and learn: energies from observations at one temperature"
 CARD = ("A GRU learns the probability of Ising, Potts and spin-glass configurations seen only at T = 4; "
@@ -19,5 +20,6 @@ def add_arguments(parser):
                         help="run one system only (default: every system of the preset)")
 
 
-__all__ = ["CARD", "Config", "NOTEBOOK", "SYSTEM_NAMES", "SystemRun", "TITLE", "add_arguments", "exact_peak",
-           "reproduce", "rows", "run_system"]
+__all__ = ["CARD", "Config", "LevelScore", "LevelTestSet", "NOTEBOOK", "SYSTEM_NAMES", "SystemRun", "TITLE",
+           "add_arguments", "energy_rmse", "exact_peak", "level_test_set", "reproduce", "rows", "run_system",
+           "score_levels"]
