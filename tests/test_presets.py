@@ -79,7 +79,7 @@ def test_paper_cpu_is_optional_and_named_when_missing(monkeypatch):
 
 
 def test_playground_rows_are_frozen_data_and_grow():
-    smoke, laptop, paper = (PlaygroundConfig.get(n) for n in PRESET_NAMES)
+    smoke, laptop, paper = (PlaygroundConfig.get(n) for n in REQUIRED_PRESETS)
     with pytest.raises(dataclasses.FrozenInstanceError):
         smoke.n_T = 3
     for P in (smoke, laptop, paper):

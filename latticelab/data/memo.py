@@ -52,7 +52,8 @@ def _read(path: Path, digest: str, *, warn: bool):
 def cached_arrays(key: dict, compute, *, cache_dir=None, recompute: bool = False) -> dict:
     """{name: numpy array} from ``compute()`` (which must return such a dict of bool, integer or float
     arrays, or numbers), read from the cache when ``key`` was computed before. ``recompute=True``
-    computes and overwrites. Returned arrays are read-only."""
+    computes and overwrites. Returned arrays are read-only and at least one-dimensional (a number comes
+    back as shape (1,))."""
     path, digest = memo_path(key, cache_dir), memo_key(key)
     if not recompute:
         found = _read(path, digest, warn=False)
@@ -67,7 +68,7 @@ def cached_arrays(key: dict, compute, *, cache_dir=None, recompute: bool = False
         result = compute()
         if not isinstance(result, dict) or not result:
             raise TypeError(f"compute() must return a non-empty dict of arrays, got {type(result).__name__}")
-        arrays = {str(k): np.asarray(v) for k, v in result.items()}
+        arrays = {str(k): np.atleast_1d(np.asarray(v)) for k, v in result.items()}
         _atomic.write_atomic(path, store.encode({"key": digest, "memo": canonical(key)}, arrays))
     for a in arrays.values():
         a.setflags(write=False)

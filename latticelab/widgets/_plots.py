@@ -39,7 +39,7 @@ def show(obj):
 
 
 def errorbar_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "", vline=None, logy=False,
-                  width: int = 420, height: int = 280):
+                  logx=False, width: int = 420, height: int = 280):
     """Markers with error bars for several series on one plot, as an ipywidget.
 
     series: ``{label: Stats}`` (or ``{label: (mean, error)}``), each of shape (len(x),); ``vline``
@@ -52,7 +52,7 @@ def errorbar_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "",
         parts.append(errorbar_overlay(x, mean, err, str(label), color(i), kdims=(xlabel,), vdim=ylabel))
     if vline is not None:
         parts.append(h.VLine(vline).opts(color="gray", line_dash="dotted"))
-    return show(h.Overlay(parts).opts(title=title, width=width, height=height, logy=logy,
+    return show(h.Overlay(parts).opts(title=title, width=width, height=height, logy=logy, logx=logx,
                                                legend_position="top_right", xlabel=xlabel, ylabel=ylabel))
 
 

@@ -34,7 +34,7 @@ def test_watch_and_learn_renders_and_reruns_another_system(page, server):
         arg=[DONE, list(PAGE_ERRORS)], timeout=300_000)
     assert not python_errors(page), python_errors(page)
     text = page.inner_text("body")
-    assert DONE in text and "RMSE of dE over every energy: GRU" in text
+    assert DONE in text and "RMSE of E per configuration, every level: GRU" in text
     page.wait_for_function("() => document.querySelectorAll('.bk-Figure').length >= 4", timeout=180_000)
 
     page.wait_for_selector(f"{CONTROLS} select", timeout=180_000)
@@ -46,7 +46,7 @@ def test_watch_and_learn_renders_and_reruns_another_system(page, server):
     page.wait_for_function(
         "(root) => document.querySelector(root).innerText.includes('done')", arg=CONTROLS, timeout=180_000)
     result = page.inner_text(CONTROLS)
-    assert "potts: RMSE of dE, GRU energy" in result and "potts: C peak T" in result, result
+    assert "potts: RMSE of dE over pairs, GRU energy" in result and "potts: C peak T" in result, result
     # and its plots: parity, error windows, e / |m| / C at 8x8 and at the EDNN's size
     page.wait_for_function("(n) => document.querySelectorAll('.bk-Figure').length >= n + 8", arg=figures, timeout=60_000)
     assert not python_errors(page) and not page.js_errors, (python_errors(page), page.js_errors)

@@ -101,10 +101,43 @@ def test_reproduce_cli_writes_results_json(isolated_caches, tmp_path, capsys):
     data = json.loads((tmp_path / "results.json").read_text())
     quantities = [row["quantity"] for row in data["rows"]]
     assert data["paper"] == "dcl" and data["preset"] == "smoke"
-    assert any("RMSE of dE, GRU" in q for q in quantities) and any("RMSE of dE, EDNN" in q for q in quantities)
-    gru_row = next(row for row in data["rows"] if "RMSE of dE, GRU" in row["quantity"])
-    assert gru_row["paper"] == 2.06 and gru_row["ours"] > 0
-    assert "RMSE of dE" in capsys.readouterr().out
+    assert any("RMSE of dE over pairs, GRU" in q for q in quantities) and any("RMSE of dE over pairs, EDNN" in q for q in quantities)
+    gru_row, ednn_row = (next(row for row in data["rows"] if f"RMSE of E per configuration, {k}" in row["quantity"])
+                         for k in ("GRU", "EDNN"))
+    assert (gru_row["paper"], ednn_row["paper"]) == (2.06, 1.47), "the paper's numbers stand beside the paper's metric"
+    assert gru_row["ours"] > 0 and ednn_row["ours"] > 0 and gru_row["reference"] == 0.0
+    assert all(row["paper"] is None for row in data["rows"] if "over pairs" in row["quantity"])
+    assert "Provenance: latticelab commit" in data["notes"] and "load average" in data["notes"]
+    assert "RMSE of E per configuration" in capsys.readouterr().out
+
+
+def test_a_second_run_loads_every_stage_and_a_killed_run_continues(isolated_caches, runs, monkeypatch):
+    """Warm caches: no sampling and no training (the page opens fast). Cold, killed after the GRU: the
+    next call trains only the EDNN."""
+    from latticelab.papers.dcl import stages
+
+    config, out, _ = runs
+    monkeypatch.setattr(stages, "sample", lambda *a, **k: pytest.fail("Monte Carlo ran again on warm caches"))
+    monkeypatch.setattr(stages, "fit", lambda *a, **k: pytest.fail("a model trained again on warm caches"))
+    again = dcl.run_system("ising", config, progress=False)
+    for q in ("energy", "specific_heat"):
+        assert np.array_equal(getattr(again.gru_curves, q), getattr(out["ising"].gru_curves, q))
+        assert np.array_equal(getattr(again.ednn_curves, q), getattr(out["ising"].ednn_curves, q))
+    assert again.gru_score.rmse == out["ising"].gru_score.rmse
+    monkeypatch.undo()
+
+    import dataclasses
+
+    fresh = dataclasses.replace(config, gru_epochs=config.gru_epochs + 1)  # new keys: nothing cached yet
+    real_labels, trained = stages.ednn_labels, []
+    monkeypatch.setattr(stages, "ednn_labels", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        dcl.run_system("ising", fresh, progress=False)
+    monkeypatch.setattr(stages, "ednn_labels", real_labels)
+    real_fit = stages.fit
+    monkeypatch.setattr(stages, "fit", lambda model, *a, **k: trained.append(type(model).__name__) or real_fit(model, *a, **k))
+    dcl.run_system("ising", fresh, progress=False)
+    assert trained == ["EDNN"], "the GRU trained before the kill is loaded, not trained again"
 
 
 def test_rmse_pairs_draw_every_energy_window_equally():

@@ -108,3 +108,16 @@ def test_the_test_set_is_cached_and_fixed_by_its_seed():
     assert not np.array_equal(a.configs, c.configs)
     assert not a.configs.flags.writeable, "cached arrays are read-only"
     assert list(itertools.islice(map(int, a.distinct), 1)) == [2], "two ground states"
+
+
+def test_an_untrained_gru_fails_the_notebooks_bar_and_the_exact_model_passes_it():
+    """The notebook asserts RMSE < 0.6 x the know-nothing model's: an untrained GRU (random weights, a nearly
+    flat energy) must fail that bar, exact energies pass it, so the assert can tell."""
+    from latticelab.nn.energy import LearnedEnergy
+    from latticelab.nn.gru import AutoregressiveGRU
+
+    test = score.level_test_set(8, per_level=40)
+    blind = score.score_levels(lambda c: np.zeros(len(c)), test).rmse
+    untrained = LearnedEnergy(AutoregressiveGRU(2, 16, seed=1), 4.0, ll.Ising(8))
+    assert score.score_levels(untrained.energy, test).rmse > 0.6 * blind
+    assert score.score_levels(exact(8), test).rmse < 0.6 * blind
