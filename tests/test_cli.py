@@ -39,3 +39,12 @@ def test_the_paper_preset_warns_where_there_is_no_gpu(gpu, capsys, monkeypatch, 
     assert ("sized for one GPU" in err and "--preset laptop" in err) is (not gpu), err
     cli.main(["reproduce", "dcl", "--preset", "smoke", "--out", str(tmp_path)])
     assert "sized for one GPU" not in capsys.readouterr().err
+
+
+def test_a_preset_the_paper_lacks_or_that_does_not_exist_is_an_error_not_a_traceback(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["reproduce", "rbm_flow", "--preset", "paper-cpu"])
+    assert "has no 'paper-cpu' row; its presets are smoke, laptop, paper" in str(exc.value.code)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["reproduce", "dcl", "--preset", "bogus"])
+    assert "unknown preset 'bogus'" in str(exc.value.code) and "paper-cpu" in str(exc.value.code)
