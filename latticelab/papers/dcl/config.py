@@ -49,12 +49,13 @@ class Config(PresetConfig):
                        ednn_lr=1e-3, per_level=500, test_per_T=128, n_pairs=2000, T_min=1.0, T_max=4.4, n_T=10, mc_chains=8,
                        mc_samples=64, mc_burn_in=60, mc_thin=3, device="cpu", threads=1),
         # The paper's protocol (8x8, T_O = 4, spiral, 30 GRU epochs, 60 EDNN epochs on GRU samples, 8000 test
-        # configurations per level) at the sizes that ran in about 1.5 h per system on 2 cores (docs/results/dcl.md):
-        # hidden 256 of the paper's 378-512, 1e5 of its 8e5 observations, 2e5 of its 1.92e6 EDNN labels.
+        # configurations per level) at sizes that fit 3 h on 2 cores (measured: docs/results/dcl.md): hidden 256 of the
+        # paper's 378-512, 1e5 of its 8e5 observations, 2e5 of its 1.92e6 EDNN labels. Its Monte Carlo is the laptop
+        # row's: a learned-energy proposal evaluates the whole GRU on every chain, ~16x the laptop's cost at hidden 256.
         "paper-cpu": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=100_000, observe_chains=100,
                           order="spiral", gru_hidden=256, gru_epochs=30, gru_lr=1e-3, batch_size=256, n_ednn=200_000,
                           ednn_epochs=60, ednn_lr=1e-3, per_level=8000, test_per_T=1000, n_pairs=2000, T_min=1.0,
-                          T_max=4.4, n_T=12, mc_chains=16, mc_samples=512, mc_burn_in=200, mc_thin=4, device="cpu",
+                          T_max=4.4, n_T=10, mc_chains=8, mc_samples=64, mc_burn_in=60, mc_thin=3, device="cpu",
                           threads=2),
         "paper": dict(systems=SYSTEM_NAMES, L=8, L_big=16, T_obs=4.0, glass_seed=1, n_observed=800_000, observe_chains=1000, order="spiral",
                       gru_hidden=384, gru_epochs=30, gru_lr=5e-4, batch_size=4000, n_ednn=1_920_000, ednn_epochs=60,

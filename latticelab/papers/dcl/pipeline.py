@@ -101,12 +101,14 @@ def _run_system(name, c: Config, progress, gru_callbacks, ednn_callbacks, retrai
     bar.step("observed")
     gru = stages.train_gru(data, system, hidden=c.gru_hidden, order=c.order, epochs=c.gru_epochs, lr=c.gru_lr,
                            batch_size=c.batch_size, callbacks=gru_callbacks, retrain=retrain, device=device)
-    energy = stages.gru_energy(gru, system, c.T_obs, data.configs[0])
-    gru_fidelity = stages.fidelity(energy, data.configs[0])
+    energy = stages.gru_energy(gru, system, c.T_obs, data.configs[0], recompute=retrain)
+    gru_energies = stages.memo_energy(energy.energy, {"gru": gru.key, "T_obs": c.T_obs, "offset": energy.offset},
+                                      recompute=retrain)
+    gru_fidelity = stages.fidelity(energy, data.configs[0], energies=gru_energies)
     bar.step("GRU trained")
     test = stages.test_set(system, T, c.test_per_T)
-    gru_parity = stages.parity(energy.energy, test, c.n_pairs)
-    gru_score = score.score_levels(energy.energy, levels) if levels is not None else None
+    gru_parity = stages.parity(gru_energies, test, c.n_pairs)
+    gru_score = score.score_levels(gru_energies, levels) if levels is not None else None
     observed_energy = system.N * np.asarray(system.energy(data.configs[0]), dtype=np.float64)
     gru_windows = stages.window_errors(gru_parity.learned, test, observed_energy)
     bar.step("GRU parity")
@@ -119,8 +121,9 @@ def _run_system(name, c: Config, progress, gru_callbacks, ednn_callbacks, retrai
                              key={"observed": data.key, "gru": _gru_knobs(c)}, callbacks=ednn_callbacks,
                              retrain=retrain, device=device)
     bar.step("EDNN trained")
-    ednn_parity = stages.parity(ednn.model.energy, test, c.n_pairs)
-    ednn_score = score.score_levels(ednn.model.energy, levels) if levels is not None else None
+    ednn_energies = stages.memo_energy(ednn.model.energy, {"ednn": ednn.key}, recompute=retrain)
+    ednn_parity = stages.parity(ednn_energies, test, c.n_pairs)
+    ednn_score = score.score_levels(ednn_energies, levels) if levels is not None else None
     ednn_windows = stages.window_errors(ednn_parity.learned, test, observed_energy)
     bar.step("EDNN parity")
     ednn_curves = true_big = None

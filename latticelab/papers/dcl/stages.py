@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import dataclasses
 import functools
+import hashlib
 
 import numpy as np
 import torch
@@ -94,6 +95,23 @@ def observe(system, T_obs: float, n: int, *, chains: int = 16, seed: int = 0, pr
 
 
 # -- 2. the GRU ----------------------------------------------------------------------------
+def memo_energy(fn, model_key: dict = None, *, recompute: bool = False):
+    """``fn`` (configs (n, L, L) -> energies (n,)) as a callable whose answers are cached (``data.memo``) under
+    ``model_key`` (what determines the model, e.g. ``Trained.key`` plus a learned energy's offset) and the
+    configurations' bytes: a warm page scores its models on the test sets without evaluating them again.
+    Without a key, ``fn`` itself (as float64)."""
+    def energies(configs):
+        configs = np.ascontiguousarray(configs)
+        if model_key is None:
+            return np.asarray(fn(configs), dtype=np.float64)
+        key = {"paper": "dcl", "stage": "energies", "model": model_key, "shape": list(configs.shape),
+               "dtype": configs.dtype.str, "configs": hashlib.sha256(configs.tobytes()).hexdigest()}
+        return cached_arrays(key, lambda: {"energy": np.asarray(fn(configs), dtype=np.float64)},
+                             recompute=recompute)["energy"]
+
+    return energies
+
+
 @dataclasses.dataclass(frozen=True)
 class Trained:
     """A trained model, its training history, and the cache key that determines it (for later stages' keys)."""
@@ -140,9 +158,14 @@ def train_gru(dataset, system, *, hidden: int, order: str, epochs: int, lr: floa
 
 
 @one_thread
-def gru_energy(trained: Trained, system, T_obs: float, reference) -> LearnedEnergy:
-    """E = -T_obs ln P + C of the trained GRU, C making the mean over ``reference`` configs (B, L, L) zero."""
-    return LearnedEnergy(trained.model, T_obs, system).calibrate(reference)
+def gru_energy(trained: Trained, system, T_obs: float, reference, *, recompute: bool = False) -> LearnedEnergy:
+    """E = -T_obs ln P + C of the trained GRU, C making the mean over ``reference`` configs (B, L, L) zero
+    (the energies of the reference are cached under the GRU's key, as ``LearnedEnergy.calibrate`` computes them)."""
+    energy = LearnedEnergy(trained.model, T_obs, system)
+    raw = memo_energy(energy.energy, None if trained.key is None else {"gru": trained.key, "T_obs": T_obs, "offset": 0.0},
+                      recompute=recompute)
+    energy.offset = -float(np.mean(raw(reference)))
+    return energy
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,14 +193,15 @@ def exact_entropy(system, T: float):
 
 
 @one_thread
-def fidelity(energy: LearnedEnergy, observed, *, seed: int = 0) -> Fidelity | None:
+def fidelity(energy: LearnedEnergy, observed, *, seed: int = 0, energies=None) -> Fidelity | None:
     """The GRU's distance from the exact distribution, on the held-out part of ``observed`` (n, L, L) (the
-    split ``train_gru`` used with the same seed); None where the exact entropy is out of reach."""
+    split ``train_gru`` used with the same seed); None where the exact entropy is out of reach.
+    energies: ``energy.energy`` or a cached stand-in for it (``memo_energy``); -ln P = (E - offset) / T_O."""
     S = exact_entropy(energy.system, energy.T_obs)
     if S is None:
         return None
     held_out = np.asarray(observed)[split(len(observed), seed)[1].numpy()]
-    nll = -energy.log_prob(held_out).numpy()
+    nll = ((energies or energy.energy)(held_out) - energy.offset) / energy.T_obs
     kl, err = float(nll.mean() - S), float(nll.std(ddof=1) / np.sqrt(len(nll))) if len(nll) > 1 else float("nan")
     return Fidelity(S, float(nll.mean()), kl, err, energy.T_obs * float(np.sqrt(2 * max(kl, 0.0))))
 
