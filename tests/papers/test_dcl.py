@@ -112,13 +112,15 @@ def test_reproduce_cli_writes_results_json(isolated_caches, tmp_path, capsys):
 
 
 def test_a_second_run_loads_every_stage_and_a_killed_run_continues(isolated_caches, runs, monkeypatch):
-    """Warm caches: no sampling and no training (the page opens fast). Cold, killed after the GRU: the
-    next call trains only the EDNN."""
+    """Warm caches: no sampling, no training and no network evaluation (the page opens fast). Cold, killed
+    after the GRU: the next call trains only the EDNN."""
     from latticelab.papers.dcl import stages
 
     config, out, _ = runs
     monkeypatch.setattr(stages, "sample", lambda *a, **k: pytest.fail("Monte Carlo ran again on warm caches"))
     monkeypatch.setattr(stages, "fit", lambda *a, **k: pytest.fail("a model trained again on warm caches"))
+    monkeypatch.setattr(stages.LearnedEnergy, "log_prob", lambda *a, **k: pytest.fail("the GRU was evaluated again"))
+    monkeypatch.setattr(stages.EDNN, "energy", lambda *a, **k: pytest.fail("the EDNN was evaluated again"))
     again = dcl.run_system("ising", config, progress=False)
     for q in ("energy", "specific_heat"):
         assert np.array_equal(getattr(again.gru_curves, q), getattr(out["ising"].gru_curves, q))
