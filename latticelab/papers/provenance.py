@@ -42,14 +42,17 @@ def snapshot() -> dict:
     self_, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return {"utc": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "wall": time.time(),
-            "cpu": self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime, "load": load}
+            "cpu": self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime, "load": load,
+            "commit": _commit()}
 
 
 def describe(start: dict, end: dict) -> str:
-    """One paragraph: commit, machine, start and end, wall and CPU time, load averages at both ends."""
+    """One paragraph: commit (at the start; and at the end where the checkout moved meanwhile), machine,
+    start and end, wall and CPU time, load averages at both ends."""
     wall, cpu = end["wall"] - start["wall"], end["cpu"] - start["cpu"]
     load = lambda s: "/".join(f"{x:.2f}" for x in s["load"])  # noqa: E731
-    return (f"Provenance: latticelab commit {_commit()}; {os.cpu_count()} cores ({_cpu()}), "
+    moved = "" if end["commit"] == start["commit"] else f" (the checkout was at {end['commit']} when it ended)"
+    return (f"Provenance: latticelab commit {start['commit']} at the start{moved}; {os.cpu_count()} cores ({_cpu()}), "
             f"Python {platform.python_version()} on {platform.system()}; ran {start['utc']} to {end['utc']}: "
             f"{wall:.0f} s wall, {cpu:.0f} s CPU (this process and its children) in this invocation; load average "
             f"(1/5/15 min) {load(start)} at the start, {load(end)} at the end.")
