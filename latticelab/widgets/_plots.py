@@ -38,12 +38,13 @@ def show(obj):
     return BokehModel(hv().renderer("bokeh").get_plot(obj).state)
 
 
-def errorbar_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "", vline=None, logy=False,
-                  logx=False, width: int = 420, height: int = 280):
+def errorbar_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "", vline=None, hline=None,
+                  logy=False, logx=False, ylim=None, width: int = 420, height: int = 280):
     """Markers with error bars for several series on one plot, as an ipywidget.
 
     series: ``{label: Stats}`` (or ``{label: (mean, error)}``), each of shape (len(x),); ``vline``
-    marks one x (e.g. Tc). For notebooks comparing a few curves, e.g. Potts q = 2, 3, 4.
+    marks one x (e.g. Tc), ``hline`` one y (e.g. a published value); ``ylim`` (lo, hi), either None for
+    automatic. For notebooks comparing a few curves, e.g. Potts q = 2, 3, 4.
     """
     h = hv()
     parts = []
@@ -52,8 +53,11 @@ def errorbar_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "",
         parts.append(errorbar_overlay(x, mean, err, str(label), color(i), kdims=(xlabel,), vdim=ylabel))
     if vline is not None:
         parts.append(h.VLine(vline).opts(color="gray", line_dash="dotted"))
+    if hline is not None:
+        parts.append(h.HLine(hline).opts(color="gray", line_dash="dashed"))
+    extra = {} if ylim is None else {"ylim": tuple(ylim)}
     return show(h.Overlay(parts).opts(title=title, width=width, height=height, logy=logy, logx=logx,
-                                               legend_position="top_right", xlabel=xlabel, ylabel=ylabel))
+                                      legend_position="top_right", xlabel=xlabel, ylabel=ylabel, **extra))
 
 
 def line_plot(x, series: dict, xlabel: str, ylabel: str, *, title: str = "", vline=None, hline=None,
