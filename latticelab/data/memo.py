@@ -12,23 +12,19 @@ once (the entry's file lock).
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .. import _atomic, _version
+from .. import _atomic
 from . import _lock, store
-from .spec import canonical
+from .spec import canonical, digest, library_version
 
 
 def memo_key(key: dict) -> str:
     """sha256 (64 hex digits) of ``key`` and the library version, as canonical JSON."""
-    text = json.dumps(canonical({"memo": key, "library_version": _version.__version__}), sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return digest({"memo": key, "library_version": library_version()})
 
 
 def memo_path(key: dict, cache_dir=None) -> Path:

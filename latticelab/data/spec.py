@@ -55,6 +55,13 @@ def canonical(x):
     raise TypeError(f"cannot put {type(x).__name__} {x!r} into a cache key")
 
 
+def digest(value) -> str:
+    """sha256 (64 hex digits) of ``value`` as canonical JSON: the key of a cache entry (models, memoised
+    results); callers put ``library_version()`` into ``value``."""
+    text = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
     """A labelled sample set: ``n_samples`` decorrelated configurations at each grid point.

@@ -15,6 +15,12 @@ def is_torch(x) -> bool:
     return type(x).__module__.startswith("torch")
 
 
+def writable(x):
+    """``x`` as a numpy array that torch can wrap: copied only where it is read-only (cached arrays are)."""
+    a = np.asarray(x)
+    return a if a.flags.writeable else a.copy()
+
+
 def roll(x, shift: int, axis: int):
     """Periodic shift along ``axis`` for numpy arrays and torch tensors."""
     if is_torch(x):

@@ -13,15 +13,14 @@ ask for the same untrained key at once train it once (an exclusive file lock on 
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
 from pathlib import Path
 
-from .. import _atomic, _version
+from .. import _atomic
 from ..data import _lock
-from ..data.spec import canonical
+from ..data.spec import canonical, digest, library_version
 
 
 def default_dir() -> Path:
@@ -32,9 +31,7 @@ def default_dir() -> Path:
 
 def model_key(key: dict) -> str:
     """sha256 (64 hex digits) of ``key`` with the library version, as canonical JSON."""
-    text = json.dumps(canonical({"key": key, "library_version": _version.__version__}), sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return digest({"key": key, "library_version": library_version()})
 
 
 def model_path(key: dict, cache_dir=None) -> Path:

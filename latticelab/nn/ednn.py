@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .._validate import positive_int
-from ..lattice import is_torch
+from ..lattice import is_torch, writable
 
 
 class EDNN(nn.Module):
@@ -76,9 +76,7 @@ class EDNN(nn.Module):
     def encode(self, configs) -> torch.Tensor:
         """A system's stored configurations (..., L, L) -> float inputs in [-1, 1] on the model's device."""
         p = next(self.parameters())
-        if not is_torch(configs):
-            configs = np.array(configs, copy=not np.asarray(configs).flags.writeable)  # torch wants writable memory
-        x = torch.as_tensor(configs, device=p.device).to(p.dtype)
+        x = torch.as_tensor(configs if is_torch(configs) else writable(configs), device=p.device).to(p.dtype)
         return x if self.site_kind == "spin" else 2.0 * x / (self.n_states - 1) - 1.0
 
     @torch.no_grad()

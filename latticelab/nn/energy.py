@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..lattice import is_torch
+from ..lattice import is_torch, writable
 
 
 def state_indices(system, configs) -> torch.Tensor:
@@ -25,7 +25,7 @@ def state_indices(system, configs) -> torch.Tensor:
     values = np.asarray(system.site_values(), dtype=np.int64)
     lut = np.full(int(values.max()) - int(values.min()) + 1, -1, dtype=np.int64)
     lut[values - values.min()] = np.arange(len(values))
-    x = torch.as_tensor(configs if is_torch(configs) else np.array(configs, copy=not np.asarray(configs).flags.writeable)).long()
+    x = torch.as_tensor(configs if is_torch(configs) else writable(configs)).long()
     return torch.as_tensor(lut, device=x.device)[x - int(values.min())]
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import score, stages
 from .config import Config
+from .pipeline import ednn_teacher_key
 
 HERE = Path(__file__).resolve().parent
 SHIPPED = HERE / "learning_curve.json"
@@ -40,7 +41,7 @@ def point(config: Config, *, per_level: int) -> dict:
     test = score.level_test_set(config.L, per_level)
     labelled = stages.ednn_labels(energy, system, config.n_ednn, gru_key=gru.key)
     ednn = stages.train_ednn(labelled, system, epochs=config.ednn_epochs, lr=config.ednn_lr,
-                             batch_size=config.batch_size, key={"observed": data.key, "gru": gru.key})
+                             batch_size=config.batch_size, key=ednn_teacher_key(config, data.key))
     return {"n_observed": config.n_observed, "hidden": config.gru_hidden, "order": config.order,
             "rmse": score.score_levels(energy.energy, test).rmse,
             "ednn_rmse": score.score_levels(ednn.model.energy, test).rmse, "kl": fid.kl, "kl_error": fid.kl_error,

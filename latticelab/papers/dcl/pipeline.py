@@ -64,9 +64,10 @@ class _Stages:
             self.bar.close()
 
 
-def _gru_knobs(c: Config) -> dict:
-    """What determines the GRU (and so the EDNN's labels), for the EDNN's cache key."""
-    return {k: getattr(c, k) for k in ("T_obs", "gru_hidden", "order", "gru_epochs", "gru_lr", "batch_size", "n_ednn")}
+def ednn_teacher_key(c: Config, data_key: str) -> dict:
+    """What determines the EDNN's labels (the observed data and the GRU that labels them), for its cache key."""
+    return {"observed": data_key,
+            "gru": {k: getattr(c, k) for k in ("T_obs", "gru_hidden", "order", "gru_epochs", "gru_lr", "batch_size", "n_ednn")}}
 
 
 def exact_peak(system, temperatures) -> float | None:
@@ -118,7 +119,7 @@ def _run_system(name, c: Config, progress, gru_callbacks, ednn_callbacks, retrai
     labelled = stages.ednn_labels(energy, system, c.n_ednn, gru_key=gru.key, recompute=retrain)
     bar.step("GRU labels")
     ednn = stages.train_ednn(labelled, system, epochs=c.ednn_epochs, lr=c.ednn_lr, batch_size=c.batch_size,
-                             key={"observed": data.key, "gru": _gru_knobs(c)}, callbacks=ednn_callbacks,
+                             key=ednn_teacher_key(c, data.key), callbacks=ednn_callbacks,
                              retrain=retrain, device=device)
     bar.step("EDNN trained")
     ednn_energies = stages.memo_energy(ednn.model.energy, {"ednn": ednn.key}, recompute=retrain)
