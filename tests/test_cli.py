@@ -41,7 +41,11 @@ def test_the_paper_preset_warns_where_there_is_no_gpu(gpu, capsys, monkeypatch, 
     assert "sized for one GPU" not in capsys.readouterr().err
 
 
-def test_a_preset_the_paper_lacks_or_that_does_not_exist_is_an_error_not_a_traceback(capsys):
+def test_a_preset_the_paper_lacks_or_that_does_not_exist_is_an_error_not_a_traceback(capsys, monkeypatch):
+    from latticelab.papers import rbm_flow
+
+    without = {k: v for k, v in rbm_flow.Config.ROWS.items() if k != "paper-cpu"}
+    monkeypatch.setattr(rbm_flow.Config, "ROWS", without)  # a paper that has no paper-cpu row
     with pytest.raises(SystemExit) as exc:
         cli.main(["reproduce", "rbm_flow", "--preset", "paper-cpu"])
     assert "has no 'paper-cpu' row; its presets are smoke, laptop, paper" in str(exc.value.code)

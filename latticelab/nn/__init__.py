@@ -15,7 +15,7 @@ from .energy import LearnedEnergy
 from .gru import AutoregressiveGRU
 from .rbm import RBM, PottsRBM
 from .thermometer import Thermometer
-from .fit import HISTORY_KEYS, batch_size, evaluate, fit, supervised, to_device
+from .fit import HISTORY_KEYS, Plateau, batch_size, evaluate, fit, supervised, to_device
 
-__all__ = ["EDNN", "HISTORY_KEYS", "AutoregressiveGRU", "EquivariantCNN", "FlatteningCNN", "LearnedEnergy",
+__all__ = ["EDNN", "HISTORY_KEYS", "Plateau", "AutoregressiveGRU", "EquivariantCNN", "FlatteningCNN", "LearnedEnergy",
            "PhaseClassifier", "PottsRBM", "RBM", "StridedCNN", "Thermometer", "batch_size", "evaluate", "fit", "supervised", "to_device"]

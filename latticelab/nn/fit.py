@@ -65,6 +65,34 @@ def batch_size(batch) -> int:
     return 1
 
 
+class Plateau:
+    """A ``fit`` callback that stops training at a plateau of the validation loss: when the last ``patience``
+    epochs bring no relative gain of ``gain`` over the best loss before them. ``stopped_at``: the epoch
+    count where it stopped (None while running, or when the run used every epoch)."""
+
+    def __init__(self, patience: int, gain: float = 1e-3):
+        self.patience = _validate.positive_int(patience, "patience")
+        self.gain = float(gain)
+        if not 0 <= self.gain < 1:
+            raise ValueError(f"gain is a relative improvement in [0, 1), e.g. 1e-3; got {gain}")
+        self.stopped_at = None
+
+    def reached(self, val_loss) -> bool:
+        """True when ``val_loss`` (a list, one value per epoch) has flattened out."""
+        if len(val_loss) <= self.patience:
+            return False
+        before = min(val_loss[:-self.patience])
+        return min(val_loss[-self.patience:]) > before - self.gain * abs(before)
+
+    def on_epoch_end(self, epoch, history):
+        if not history["val_loss"]:
+            raise ValueError("Plateau watches the validation loss: pass fit a val_loader")
+        if self.reached(history["val_loss"]):
+            self.stopped_at = epoch + 1
+            return True
+        return None
+
+
 def _call(callbacks, method, *args):
     stop = False
     for cb in callbacks:

@@ -17,6 +17,7 @@ from .stages import (
     FieldPoint,
     PottsPoint,
     critical_exponent,
+    exponent_data,
     field_point,
     fit_beta,
     ising_data,

@@ -54,17 +54,24 @@ def ising_rows(C, bar=None, retrain=False) -> list:
         for start in ("cold", "hot"):
             t, err = fl.fixed_point(start)
             rows.append(Row(f"fixed point T, {n_h} hidden, {start} start", t, err, TALK_TC, TC))
-        rows.append(Row(f"|m| at the fixed point, {n_h} hidden", fl.fixed_absm("hot"), paper=RERUN_ABSM))
+        rows.append(Row(f"|m| at the fixed point, {n_h} hidden, mean-field flow (last quarter of the steps)",
+                        fl.fixed_absm("hot")))
+        sampled = stages.run_flows(rbm, th, chains=C.flow_chains, steps=C.flow_steps, sample=True, seed=C.seed,
+                                   threads=C.torch_threads)
+        m, m_err = sampled.last_absm("hot")
+        rows.append(Row(f"|m| at the fixed point, {n_h} hidden, the re-run's estimator (sampled flow, hot start, "
+                        f"step {C.flow_steps})", m, m_err, RERUN_ABSM))
         _tick(bar, f"rbm {n_h}")
-    sampled = stages.run_flows(rbm, th, chains=C.flow_chains, steps=C.flow_steps, sample=True, seed=C.seed,
-                               threads=C.torch_threads)
     t, err = sampled.fixed_point("hot")
     rows.append(Row(f"fixed point T, {n_h} hidden, sampled flow, hot start", t, err, TALK_TC, TC))
-    fits = stages.critical_exponent(C, rbm, data)
-    rows += [Row("beta from reconstructions", fits["reconstructions"].beta, fits["reconstructions"].beta_err,
+    near = stages.exponent_data(C)
+    fits = stages.critical_exponent(C, rbm, near)
+    lo, hi = C.beta_window
+    where = f"{n_h} hidden, {lo:g} <= Tc - T <= {hi:g} ({len(fits['onsager'].T)} temperatures)"
+    rows += [Row(f"beta from reconstructions, {where}", fits["reconstructions"].beta, fits["reconstructions"].beta_err,
                  TALK_BETA, 0.125),
-             Row("beta from Monte Carlo", fits["monte carlo"].beta, fits["monte carlo"].beta_err, None, 0.125),
-             Row("beta from Onsager's m in the same window", fits["onsager"].beta, None, None, 0.125)]
+             Row(f"beta from Monte Carlo, {where}", fits["monte carlo"].beta, fits["monte carlo"].beta_err, None, 0.125),
+             Row(f"beta from Onsager's m in the same window", fits["onsager"].beta, None, None, 0.125)]
     _tick(bar, "beta")
     return rows
 

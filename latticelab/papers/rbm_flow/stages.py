@@ -68,6 +68,12 @@ def potts_data(config, q: int, *, progress: bool = False):
                            seed=config.seed, progress=progress)
 
 
+def exponent_data(config, *, progress: bool = False):
+    """Ising configurations at ``config.beta_temperatures`` (just below Tc), for the exponent beta: a Dataset."""
+    return lldata.generate(Ising(L=config.L), T=config.beta_temperatures, n_samples=config.n_samples,
+                           seed=config.seed + 1, progress=progress)
+
+
 def visible(dataset) -> torch.Tensor:
     """The dataset's configurations as visible vectors: float32 (n_points * n_samples, n_visible)."""
     configs = dataset.flat_configs()
@@ -115,7 +121,8 @@ def train_rbm(config, dataset, n_hidden: int, *, callbacks=(), retrain: bool = F
 
     def train(m):
         return _train_rbm(m, x, epochs=epochs, batch_size=config.batch_size, lr=config.rbm_lr, k=config.cd_k,
-                          momentum=config.rbm_momentum, seed=config.seed, callbacks=callbacks)
+                          momentum=config.rbm_momentum, seed=config.seed, callbacks=callbacks,
+                          checkpoint=cache.checkpoint_path(key))
 
     model, _ = cache.cached_model(key, build, train, retrain=retrain)
     return model
@@ -159,7 +166,14 @@ class Flows:
         return float(r.mean()), float(r.std() / np.sqrt(r.size))
 
     def fixed_absm(self, start: str) -> float:
+        """Mean |m| over the last quarter of the steps and all chains."""
         return float(self.absm[start][self.tail()].mean())
+
+    def last_absm(self, start: str) -> tuple:
+        """(mean |m| over the chains at the last step, its standard error): the re-run's estimator of the
+        fixed point's |m| (rodsveiga/rbm_flows_ising: sampled flow, 40 steps, hot start)."""
+        m = self.absm[start][-1]
+        return float(m.mean()), float(m.std() / np.sqrt(m.size))
 
 
 def start_states(rbm, chains: int, generator) -> dict:
@@ -217,7 +231,8 @@ def beta_window_mask(config, T) -> np.ndarray:
 @_threaded
 def critical_exponent(config, rbm, dataset) -> dict:
     """beta from the mean |m| of Monte Carlo configurations, of their one-step RBM reconstructions, and
-    of Onsager's exact m, at the grid temperatures in ``config.beta_window``: {name: BetaFit}."""
+    of Onsager's exact m, at the temperatures of ``dataset`` (``exponent_data``) with Tc - T in
+    ``config.beta_window``: {name: BetaFit}."""
     T = dataset.T_values
     use = beta_window_mask(config, T)
     x = visible(dataset).reshape(dataset.n_points, dataset.n_samples, -1)[use]

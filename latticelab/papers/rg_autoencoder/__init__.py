@@ -25,9 +25,9 @@ from ...exact.critical import ising_tc
 from ...exact.rg import decimation_fixed_point
 from ..results import Results, Row
 from .analysis import (Entropy, Flow, Parity, autoencoder_flow, autoencoder_paths, crossing, entropy_curves, local_entropy,
-                       majority_flow, parity, quantise, rg_flow)
-from .config import PAPER_BETA, Config
-from .stages import (Data, EpochBar, Predictors, Shallow, Trained, beta_grid, make_data, spins, train_beta_predictors,
+                       majority_flow, parity, predictor_mse, quantise, rg_flow)
+from .config import PAPER_BETA, PLATEAU_GAIN, Config
+from .stages import (Data, EpochBar, Predictors, Shallow, Trained, beta_grid, make_data, spins, split, train_beta_predictors,
                      train_models, train_shallow, train_wide_autoencoder)
 
 TITLE = "RG versus autoencoders"
@@ -45,7 +45,7 @@ FLOW_WINDOW = (0.1, 0.6)  # where the lines are fitted: the predictor's training
 
 __all__ = ["BETA_C", "CARD", "Config", "Data", "Entropy", "EpochBar", "Flow", "NOTEBOOK", "PAPER_BETA", "PAPER_VALUES", "Parity",
            "Predictors", "Shallow", "TITLE", "Trained", "autoencoder_flow", "autoencoder_paths", "beta_grid", "crossing", "entropy_curves",
-           "local_entropy", "majority_flow", "make_data", "parity", "quantise", "reproduce", "rg_flow", "spins",
+           "local_entropy", "majority_flow", "make_data", "parity", "predictor_mse", "quantise", "reproduce", "rg_flow", "spins", "split",
            "train_beta_predictors", "train_models", "train_shallow", "train_wide_autoencoder"]
 
 
@@ -79,12 +79,19 @@ def reproduce(config: Config, *, progress: bool = True, retrain: bool = False) -
     maj = majority_flow(pred.half.model, data.betas, test, near=BETA_C, window=FLOW_WINDOW)
     ent = step("entropy", entropy_curves, data.betas, test, wide.model, config.entropy_levels)
     bar.close()
+    train_idx = split(data.wide.n_points * data.wide.n_samples)[0].numpy()
+    train_mse = predictor_mse(pred.full.model, data.wide.labels("beta")[train_idx],
+                              data.wide.flat_configs()[train_idx], FLOW_WINDOW)
+    test_mse = predictor_mse(pred.full.model, data.test.labels("beta"), data.test.flat_configs(), FLOW_WINDOW)
 
     rows = [Row(f"validation {config.loss} loss, {label}", models[k].val_loss, paper=PAPER_VALUES[k])
             for k, label in (("model_1", "Model 1 (autoencoder)"), ("model_2", "Model 2 (RG encoder, trained decoder)"),
                              ("model_3", "Model 3 (RG encoder and decoder)"))]
     rows += [Row(f"validation {config.loss} loss, AE-WR (all beta)", wide.val_loss, paper=PAPER_VALUES["ae_wr"]),
-             Row("beta predictor test MSE", par.mse, paper=PAPER_VALUES["beta_mse"]),
+             Row(f"beta predictor training MSE, beta in [{FLOW_WINDOW[0]:g}, {FLOW_WINDOW[1]:g})", train_mse,
+                 paper=PAPER_VALUES["beta_mse"]),
+             Row(f"beta predictor test MSE, beta in [{FLOW_WINDOW[0]:g}, {FLOW_WINDOW[1]:g})", test_mse),
+             Row("beta predictor test MSE, every beta", par.mse),
              Row("autoencoder flow: fixed point beta (line fit)", ae.fixed_point, paper=PAPER_VALUES["ae_fixed_point"],
                  reference=BETA_C),
              Row("autoencoder flow: slope of the line (< 1: attractor)", ae.slope),
@@ -92,10 +99,17 @@ def reproduce(config: Config, *, progress: bool = True, retrain: bool = False) -
              Row("majority-rule flow: slope of the line (> 1: repeller)", maj.slope),
              Row("decimation recursion: fixed point beta", decimation_fixed_point(), paper=PAPER_VALUES["rg_fixed_point"],
                  reference=BETA_C)]
+    trained = {"Model 1": models["model_1"], "Model 2": models["model_2"], "AE-WR": wide, "beta predictor": pred.full,
+               "beta predictor, L/2": pred.half}
+    for label, t in trained.items():
+        how = "stopped at a plateau" if t.plateaued else "every epoch"
+        rows.append(Row(f"epochs trained, {label} ({how}, at most {t.epochs})", len(t.history["epoch"])))
     for name in ("input", "autoencoded", "decimated"):
         rows.append(Row(f"local entropy (bits/site) at beta = {ent.beta[0]:.3f}, {name}", getattr(ent, name)[0],
                         ours_err=getattr(ent, f"{name}_err")[0]))
-    notes = (f"L = {config.L}; losses are the data term on a 20% validation split (no L1 term); the paper's data "
+    plateau = (f"each net to a plateau (no {PLATEAU_GAIN:g} relative gain in validation loss over {config.patience} "
+               f"epochs), at most {config.epochs} epochs" if config.patience else f"{config.epochs} epochs")
+    notes = (f"L = {config.L}; batch {config.batch}, {plateau}; losses are the data term on a 20% validation split (no L1 term); the paper's data "
              f"beta {config.beta} is just above Tc (exact beta_c = {BETA_C:.5f}); fixed points: line fitted to one "
              f"AE step over beta in {FLOW_WINDOW}, majority crossing by interpolation")
     device = str(next(models["model_1"].model.parameters()).device)

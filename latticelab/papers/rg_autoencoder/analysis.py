@@ -91,6 +91,17 @@ def parity(predictor, betas, configs) -> Parity:
     return Parity(betas, pred.mean(axis=1), pred.std(axis=1, ddof=1), float(np.mean((pred - betas[:, None]) ** 2)))
 
 
+def predictor_mse(predictor, betas, configs, window=None) -> float:
+    """Mean squared error of the predicted beta over lattices configs (n, L, L) of true ``betas`` (n,),
+    counting only those with window[0] <= beta < window[1] (all when ``window`` is None)."""
+    betas = np.asarray(betas, np.float64)
+    use = np.ones(betas.shape, bool) if window is None else (betas >= window[0]) & (betas < window[1])
+    if not use.any():
+        raise ValueError(f"no lattice has beta in {window}")
+    pred = predictor.predict(np.asarray(configs)[use])
+    return float(np.mean((pred - betas[use]) ** 2))
+
+
 @dataclasses.dataclass(frozen=True)
 class Flow:
     """beta (n_betas,) -> steps (k + 1, n_betas): the mean predicted beta after 0..k applications of the map

@@ -18,11 +18,11 @@ from torch.utils.data import DataLoader, TensorDataset
 from ... import data as lldata
 from ...backend import train_device
 from ...lattice.decimation import decimate, decimation_matrix
-from ...nn import cache, fit, supervised
+from ...nn import Plateau, cache, fit, supervised
 from ...nn.autoencoder import LinearNet, hard_coded, loss_fn, model_1, model_2, model_3
 from ...nn.beta_predictor import BetaPredictor
 from ...systems import Ising
-from .config import Config
+from .config import PLATEAU_GAIN, Config
 
 PAPER = "rg_autoencoder"
 BETA_RANGE = (0.01, 0.6)
@@ -61,12 +61,16 @@ def spins(dataset) -> torch.Tensor:
     return torch.from_numpy(dataset.flat_configs().astype(np.float32))
 
 
-def _loaders(x, y, config: Config, split_seed: int = 0):
-    """(train, val) DataLoaders of (x, y) pairs, 80/20 at random from ``split_seed``."""
-    n = x.shape[0]
+def split(n: int, split_seed: int = 0) -> tuple:
+    """(train, validation) int64 index tensors: an 80/20 split of range(n) at random from ``split_seed``."""
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(split_seed))
     k = int(round(0.8 * n))
-    sets = [TensorDataset(x[idx], y[idx]) for idx in (perm[:k], perm[k:])]
+    return perm[:k], perm[k:]
+
+
+def _loaders(x, y, config: Config, split_seed: int = 0):
+    """(train, val) DataLoaders of (x, y) pairs, 80/20 at random from ``split_seed`` (``split``)."""
+    sets = [TensorDataset(x[idx], y[idx]) for idx in split(x.shape[0], split_seed)]
     return (DataLoader(sets[0], batch_size=config.batch, shuffle=True),
             DataLoader(sets[1], batch_size=max(config.batch, 1000)))
 
@@ -106,36 +110,46 @@ class EpochBar:
 
 @dataclasses.dataclass(frozen=True)
 class Trained:
-    """A trained (or assembled) net: model, its fit history, and the final validation loss (data term only)."""
+    """A trained (or assembled) net: model, its fit history, and the final validation loss (data term only);
+    ``epochs``: the most it could train (0 for an assembled net), ``len(history['epoch'])`` what it did."""
 
     name: str
     model: torch.nn.Module
     history: dict
     val_loss: float
+    epochs: int = 0
+
+    @property
+    def plateaued(self) -> bool:
+        """True when training stopped at a plateau of the validation loss before its last epoch."""
+        return 0 < len(self.history.get("epoch", ())) < self.epochs
 
 
 def _key(config: Config, stage: str, data_keys, **extra) -> dict:
     fields = {k: getattr(config, k) for k in ("L", "epochs", "batch", "lr", "loss", "l1", "seed")}
+    if config.patience:  # keys of runs without plateau stopping stay as they were
+        fields["plateau"] = [config.patience, PLATEAU_GAIN]
     return {"paper": PAPER, "stage": stage, "config": fields, "data": list(data_keys), **extra}
 
 
 def _train(config, stage, data_keys, build, loaders, *, loss, callbacks=(), retrain=False, epochs=None,
            **extra) -> Trained:
-    """Build, fit (Adam, ``epochs`` or config.epochs) and cache a net; its validation loss is the data term of ``loss``."""
+    """Build, fit (Adam, ``epochs`` or config.epochs, stopping at a plateau when ``config.patience``) and cache a
+    net; its validation loss is the data term of ``loss``. A killed run continues from its last epoch."""
     train, val = loaders
     epochs = config.epochs if epochs is None else epochs
     extra = {**extra, "epochs": epochs}
-
+    key = _key(config, stage, data_keys, **extra)
     device = train_device(config.device)
+    stop = [Plateau(config.patience, PLATEAU_GAIN)] if config.patience else []
 
     def run(model):
         with torch_threads(config.threads):
-            return fit(model, train, val, epochs=epochs, loss_fn=loss, lr=config.lr, callbacks=callbacks,
-                       seed=config.seed, device=device)
+            return fit(model, train, val, epochs=epochs, loss_fn=loss, lr=config.lr, callbacks=[*callbacks, *stop],
+                       seed=config.seed, device=device, checkpoint=cache.checkpoint_path(key))
 
-    model, history = cache.cached_model(_key(config, stage, data_keys, **extra), build, run, retrain=retrain,
-                                        device=device)
-    return Trained(stage, model.eval(), history, float(history["val_loss"][-1]))
+    model, history = cache.cached_model(key, build, run, retrain=retrain, device=device)
+    return Trained(stage, model.eval(), history, float(history["val_loss"][-1]), epochs)
 
 
 @dataclasses.dataclass(frozen=True)
