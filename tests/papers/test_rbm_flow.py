@@ -148,3 +148,38 @@ def test_specific_heat_peak_and_order_parameter_on_plain_data():
 
     t, c = stages.specific_heat_peak(FakeData())
     assert 1.0 < t < 3.0 and c == pytest.approx(4 * 0.5 / 4)
+
+
+def test_the_notebook_claims_hold_for_the_trained_rbm_and_fail_for_a_broken_one(smoke):
+    """claims.check_flows / check_exponent pass on the smoke RBM and raise for an untrained one."""
+    C = rbm_flow.Config.smoke()
+    data = stages.ising_data(C)
+    th = stages.thermometer(C, data)
+    n = C.hidden_sizes[-1]
+    trained = stages.train_rbm(C, data, n)
+    flows = {n: stages.run_flows(trained, th, chains=100, steps=C.flow_steps)}
+    rbm_flow.claims.check_flows(flows, C.fixed_point_tolerance)
+    near = stages.exponent_data(C)
+    rbm_flow.claims.check_exponent(stages.critical_exponent(C, trained, near))
+
+    broken = type(trained)(trained.n_visible, n, seed=5)  # untrained: small random weights, zero biases
+    with pytest.raises(AssertionError, match="does not run toward Tc|stops"):
+        rbm_flow.claims.check_flows({n: stages.run_flows(broken, th, chains=100, steps=C.flow_steps)},
+                                    C.fixed_point_tolerance)
+    with pytest.raises(AssertionError, match="beta from reconstructions"):
+        rbm_flow.claims.check_exponent(stages.critical_exponent(C, broken, near))
+    far = np.array([1.0, 1.25, 1.5, 1.75, 2.0])  # a window far from Tc: Onsager's own slope is about 0.07
+    with pytest.raises(AssertionError, match="not a window where beta = 1/8 can be measured"):
+        rbm_flow.claims.check_exponent({"onsager": stages.fit_beta(far, ising_magnetization(far))})
+
+
+def test_fixed_points_must_near_tc_as_the_hidden_layer_grows():
+    def flows(t):  # a Flows whose every step reads t
+        r = np.full((5, 10), float(t))
+        return rbm_flow.Flows(paths={}, readings={"cold": np.r_[[[0.5] * 10], r[1:]], "hot": np.r_[[[9.0] * 10], r[1:]]},
+                              absm={}, sample=False)
+    rbm_flow.claims.check_flows({16: flows(2.8), 64: flows(2.3)}, tolerance=0.1)
+    with pytest.raises(AssertionError, match="moves away from Tc as the hidden layer grows"):
+        rbm_flow.claims.check_flows({16: flows(2.3), 64: flows(2.8)}, tolerance=1.0)
+    with pytest.raises(AssertionError, match="stops 0.531 from Tc"):
+        rbm_flow.claims.check_flows({16: flows(2.8)}, tolerance=0.1)

@@ -122,3 +122,35 @@ def test_autoencoder_paths_for_the_animator(caches, results):
         assert set(np.unique(path[0])) <= {0.0, 1.0}  # step 0: the +-1 input lattices
         i = int(np.argmin(np.abs(data.betas - float(key.split("=")[1]))))
         assert np.allclose(readings[key][0], pred.full.model.predict(data.test.configs[i, :4]))
+
+
+def test_the_notebook_claims_hold_for_the_trained_nets_and_fail_for_broken_ones(results):
+    """claims.check_* pass on the smoke nets; an untrained autoencoder, predictor or block predictor fails them."""
+    from latticelab.nn.autoencoder import model_1
+    from latticelab.nn.beta_predictor import BetaPredictor
+
+    C = app.Config.smoke()
+    data = app.make_data(C, progress=False)
+    shallow = app.train_shallow(C, data)
+    models = app.train_models(C, data, shallow)
+    pred = app.train_beta_predictors(C, data)
+    wide = app.train_wide_autoencoder(C, data)
+    test, b = data.test.configs, data.betas
+    flows = lambda ae_net, full, half: (  # noqa: E731
+        app.autoencoder_flow(full, ae_net, b, test, 2, near=app.BETA_C, window=app.FLOW_WINDOW),
+        app.majority_flow(half, b, test, near=app.BETA_C, window=app.FLOW_WINDOW))
+    app.claims.check_models(models)
+    app.claims.check_predictor(app.parity(pred.full.model, b, test), b)
+    app.claims.check_flows(*flows(wide.model, pred.full.model, pred.half.model), app.BETA_C, C.majority_tolerance)
+
+    untrained = model_1(C.L, seed=3).eval()
+    loader = app.stages._loaders(app.spins(data.critical).reshape(-1, C.L * C.L), app.spins(data.critical).reshape(-1, C.L * C.L), C)[1]
+    broken = {**models, "model_1": app.Trained("model_1", untrained, {}, app.stages.validation_loss(untrained, loader, C.loss))}
+    with pytest.raises(AssertionError, match="Model 1 < Model 2 < Model 3|no better than outputting zeros"):
+        app.claims.check_models(broken)
+    blank = BetaPredictor(C.L * C.L, C.hidden, seed=9).eval()
+    with pytest.raises(AssertionError, match="beta predictor|does not follow beta"):
+        app.claims.check_predictor(app.parity(blank, b, test), b)
+    blank_half = BetaPredictor(C.L * C.L // 4, C.hidden, seed=9).eval()
+    with pytest.raises(AssertionError, match="majority-rule"):
+        app.claims.check_flows(*flows(wide.model, pred.full.model, blank_half), app.BETA_C, C.majority_tolerance)

@@ -8,6 +8,7 @@ machines trained on Ising configurations of many temperatures flow, v -> h -> v 
 
 The stages (``stages``) take plain data and return plain dataclasses; ``reproduce`` chains them.
 """
+from . import claims
 from .config import Config
 from .pipeline import add_arguments, reproduce
 from .stages import (
@@ -41,7 +42,7 @@ CARD = ("Restricted Boltzmann machines trained on 10 x 10 Ising configurations o
         "flow to their Tc; beta from reconstructions.")
 NOTEBOOK = "rbm_flow.ipynb"
 
-__all__ = ["CARD", "NOTEBOOK", "TITLE", "TC", "BetaFit", "Config", "Flows", "add_arguments", "critical_exponent", "FieldPoint", "PottsPoint", "field_point", "potts_point",
+__all__ = ["CARD", "NOTEBOOK", "TITLE", "TC", "claims", "BetaFit", "Config", "Flows", "add_arguments", "critical_exponent", "FieldPoint", "PottsPoint", "field_point", "potts_point",
            "fit_beta", "ising_data", "order_parameter", "potts_data", "potts_temperatures", "reproduce", "run_flows",
            "specific_heat_peak", "thermometer", "thermometer_calibration", "train_rbm", "visible",
            "weight_correlation"]

@@ -26,6 +26,7 @@ from ...exact.rg import decimation_fixed_point
 from ..results import Results, Row
 from .analysis import (Entropy, Flow, Parity, autoencoder_flow, autoencoder_paths, crossing, entropy_curves, local_entropy,
                        majority_flow, parity, predictor_mse, quantise, rg_flow)
+from . import claims
 from .config import PAPER_BETA, PLATEAU_GAIN, Config
 from .stages import (Data, EpochBar, Predictors, Shallow, Trained, beta_grid, make_data, spins, split, train_beta_predictors,
                      train_models, train_shallow, train_wide_autoencoder)
@@ -43,7 +44,7 @@ PAPER_VALUES = {"model_1": 0.281, "model_2": 0.341, "model_3": 0.601, "ae_wr": 0
 BETA_C = 1.0 / ising_tc()  # 0.440687, exact (Onsager)
 FLOW_WINDOW = (0.1, 0.6)  # where the lines are fitted: the predictor's training range in the paper (Sec. III.4)
 
-__all__ = ["BETA_C", "CARD", "Config", "Data", "Entropy", "EpochBar", "Flow", "NOTEBOOK", "PAPER_BETA", "PAPER_VALUES", "Parity",
+__all__ = ["BETA_C", "CARD", "claims", "Config", "Data", "Entropy", "EpochBar", "Flow", "NOTEBOOK", "PAPER_BETA", "PAPER_VALUES", "Parity",
            "Predictors", "Shallow", "TITLE", "Trained", "autoencoder_flow", "autoencoder_paths", "beta_grid", "crossing", "entropy_curves",
            "local_entropy", "majority_flow", "make_data", "parity", "predictor_mse", "quantise", "reproduce", "rg_flow", "spins", "split",
            "train_beta_predictors", "train_models", "train_shallow", "train_wide_autoencoder"]
