@@ -211,3 +211,30 @@ def test_an_unreadable_checkpoint_means_starting_over_with_a_warning(tmp_path):
     assert history["epoch"] == [1, 2, 3, 4, 5]
     straight, _ = _run()
     assert all(torch.equal(a, b) for a, b in zip(straight.parameters(), model.parameters()))
+
+
+def test_plateau_stops_when_patience_epochs_bring_no_relative_gain():
+    from latticelab.nn import Plateau
+
+    p = Plateau(patience=3, gain=0.01)
+    assert not p.reached([1.0, 0.9, 0.8])  # not yet patience + 1 epochs
+    assert not p.reached([1.0, 0.9, 0.8, 0.7])  # still improving
+    assert p.reached([1.0, 0.8, 0.799, 0.7995, 0.7999])  # 3 epochs within 1% of the best before them
+    assert not p.reached([1.0, 0.8, 0.799, 0.7995, 0.79])  # the last one gained more than 1%
+    with pytest.raises(ValueError, match="relative improvement"):
+        Plateau(3, gain=1.5)
+
+
+def test_fit_stops_at_a_plateau_and_says_when():
+    from latticelab.nn import Plateau
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([1.0, -2.0, 0.5])
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    model = torch.nn.Linear(3, 1)
+    stop = Plateau(patience=5, gain=1e-3)
+    hist = fit(model, loader, loader, epochs=2000, loss_fn=supervised(lambda p, t: ((p.squeeze(-1) - t) ** 2).mean()),
+               lr=0.05, callbacks=[stop], seed=0)
+    assert stop.stopped_at == len(hist["epoch"]) < 2000
+    assert stop.reached(hist["val_loss"]) and hist["val_loss"][-1] < 1e-3

@@ -29,6 +29,21 @@ def default_dir() -> Path:
     return Path(env).expanduser() if env else Path("~/.cache/latticelab/models").expanduser()
 
 
+def state_digest(model) -> str:
+    """sha256 (64 hex digits) over a module's state_dict (names, dtypes, shapes and every byte): a key for
+    results computed from exactly these weights, whoever trained them."""
+    import hashlib
+
+    import torch
+
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)}".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def model_key(key: dict) -> str:
     """sha256 (64 hex digits) of ``key`` with the library version, as canonical JSON."""
     return digest({"key": key, "library_version": library_version()})

@@ -183,3 +183,23 @@ def test_fixed_points_must_near_tc_as_the_hidden_layer_grows():
         rbm_flow.claims.check_flows({16: flows(2.3), 64: flows(2.8)}, tolerance=1.0)
     with pytest.raises(AssertionError, match="stops 0.531 from Tc"):
         rbm_flow.claims.check_flows({16: flows(2.8)}, tolerance=0.1)
+
+
+def test_flow_readings_are_cached_by_the_weights_they_came_from(smoke, monkeypatch):
+    """A second run_flows with the same RBM and thermometer reads no lattice; a changed weight recomputes."""
+    from latticelab.nn import cache
+
+    C = rbm_flow.Config.smoke()
+    data = stages.ising_data(C)
+    th = stages.thermometer(C, data)
+    rbm = stages.train_rbm(C, data, C.hidden_sizes[0])
+    first = stages.run_flows(rbm, th, chains=20, steps=4, seed=1)
+    calls = []
+    monkeypatch.setattr(type(th), "temperature", lambda self, v, batch=4096: calls.append(1) or np.zeros(v.shape[:-1]))
+    again = stages.run_flows(rbm, th, chains=20, steps=4, seed=1)
+    assert not calls and np.array_equal(again.readings["hot"], first.readings["hot"])
+    assert np.array_equal(again.paths["hot"], first.paths["hot"])
+    other = type(rbm)(rbm.n_visible, rbm.n_hidden, seed=1)
+    assert cache.state_digest(other) != cache.state_digest(rbm)
+    stages.run_flows(other, th, chains=20, steps=4, seed=1)
+    assert calls  # new weights: read again

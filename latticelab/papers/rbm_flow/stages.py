@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ... import data as lldata
+from ...data.memo import cached_arrays
 from ...exact import ising_magnetization, potts_tc
 from ...nn import cache
 from ...nn.rbm import PottsRBM, RBM, spins_to_visible, states_to_visible
@@ -186,16 +187,24 @@ def start_states(rbm, chains: int, generator) -> dict:
 
 
 def run_flows(rbm, th: Thermometer, *, chains: int, steps: int, sample: bool = False, seed: int = 0,
-              threads: int = 1) -> Flows:
+              threads: int = 1, memo: bool = True) -> Flows:
     """Flow ``chains`` cold and hot starts for ``steps`` steps (mean-field, or sampled) and read them
-    (with ``threads`` torch threads; 0 leaves torch's setting)."""
+    (with ``threads`` torch threads; 0 leaves torch's setting). The paths are recomputed (milliseconds); the
+    thermometer's readings and |m|, the slow part, are cached (``memo``) under a digest of both models' weights."""
     g = torch.Generator().manual_seed(seed)
-    paths, readings, absm = {}, {}, {}
     with torch.no_grad(), torch_threads(threads):
-        for name, v in start_states(rbm, chains, g).items():
-            path = rbm.flow(v.to(rbm.W.dtype), steps, sample=sample, generator=g).float()
-            paths[name], readings[name], absm[name] = path, th.temperature(path), order_parameter(rbm, path)
-    return Flows(paths, readings, absm, bool(sample))
+        paths = {name: rbm.flow(v.to(rbm.W.dtype), steps, sample=sample, generator=g).float()
+                 for name, v in start_states(rbm, chains, g).items()}
+
+    def measure() -> dict:
+        with torch.no_grad(), torch_threads(threads):
+            return {f"{what}_{name}": fn(path) for name, path in paths.items()
+                    for what, fn in (("readings", th.temperature), ("absm", lambda p: order_parameter(rbm, p)))}
+
+    key = {"paper": PAPER, "stage": "flow readings", "rbm": cache.state_digest(rbm), "thermometer": cache.state_digest(th),
+           "chains": chains, "steps": steps, "sample": bool(sample), "seed": seed}
+    out = cached_arrays(key, measure) if memo else measure()
+    return Flows(paths, {k: out[f"readings_{k}"] for k in paths}, {k: out[f"absm_{k}"] for k in paths}, bool(sample))
 
 
 def weight_correlation(rbm) -> np.ndarray:
