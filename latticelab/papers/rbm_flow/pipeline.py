@@ -37,7 +37,8 @@ def _tick(bar, what: str):
 
 
 def _flows(C, rbm, th):
-    return stages.run_flows(rbm, th, chains=C.flow_chains, steps=C.flow_steps, seed=C.seed, threads=C.torch_threads)
+    return stages.run_flows(rbm, th, chains=C.flow_chains, steps=C.flow_steps, seed=C.seed, threads=C.torch_threads,
+                            paths=False)
 
 
 def ising_rows(C, bar=None, retrain=False) -> list:
@@ -57,7 +58,7 @@ def ising_rows(C, bar=None, retrain=False) -> list:
         rows.append(Row(f"|m| at the fixed point, {n_h} hidden, mean-field flow (last quarter of the steps)",
                         fl.fixed_absm("hot")))
         sampled = stages.run_flows(rbm, th, chains=C.flow_chains, steps=C.flow_steps, sample=True, seed=C.seed,
-                                   threads=C.torch_threads)
+                                   threads=C.torch_threads, paths=False)
         m, m_err = sampled.last_absm("hot")
         rows.append(Row(f"|m| at the fixed point, {n_h} hidden, the re-run's estimator (sampled flow, hot start, "
                         f"step {C.flow_steps})", m, m_err, RERUN_ABSM))

@@ -143,7 +143,8 @@ def order_parameter(rbm, v) -> np.ndarray:
 class Flows:
     """RBM flows from a cold (ordered) and a hot (random) start, read by a thermometer.
 
-    paths:    {start: float32 (steps + 1, chains, n_visible)} the visible vectors at every step
+    paths:    {start: float32 (steps + 1, chains, n_visible)} the visible vectors at every step (empty when
+              ``run_flows(paths=False)``)
     readings: {start: float64 (steps + 1, chains)} the thermometer's T of each chain at each step
     absm:     {start: float64 (steps + 1, chains)} |m| of each chain at each step
     """
@@ -187,24 +188,33 @@ def start_states(rbm, chains: int, generator) -> dict:
 
 
 def run_flows(rbm, th: Thermometer, *, chains: int, steps: int, sample: bool = False, seed: int = 0,
-              threads: int = 1, memo: bool = True) -> Flows:
+              threads: int = 1, memo: bool = True, paths: bool = True) -> Flows:
     """Flow ``chains`` cold and hot starts for ``steps`` steps (mean-field, or sampled) and read them
-    (with ``threads`` torch threads; 0 leaves torch's setting). The paths are recomputed (milliseconds); the
-    thermometer's readings and |m|, the slow part, are cached (``memo``) under a digest of both models' weights."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad(), torch_threads(threads):
-        paths = {name: rbm.flow(v.to(rbm.W.dtype), steps, sample=sample, generator=g).float()
-                 for name, v in start_states(rbm, chains, g).items()}
+    (with ``threads`` torch threads; 0 leaves torch's setting). The thermometer's readings and |m| are
+    cached (``memo``) under a digest of both models' weights; the paths are recomputed when asked for
+    (``paths=False`` leaves ``Flows.paths`` empty, for callers that only read temperatures and |m|)."""
+    def trajectories() -> dict:
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad(), torch_threads(threads):
+            return {name: rbm.flow(v.to(rbm.W.dtype), steps, sample=sample, generator=g).float()
+                    for name, v in start_states(rbm, chains, g).items()}
+
+    made = {}
 
     def measure() -> dict:
+        made.update(trajectories())
         with torch.no_grad(), torch_threads(threads):
-            return {f"{what}_{name}": fn(path) for name, path in paths.items()
+            return {f"{what}_{name}": fn(path) for name, path in made.items()
                     for what, fn in (("readings", th.temperature), ("absm", lambda p: order_parameter(rbm, p)))}
 
     key = {"paper": PAPER, "stage": "flow readings", "rbm": cache.state_digest(rbm), "thermometer": cache.state_digest(th),
            "chains": chains, "steps": steps, "sample": bool(sample), "seed": seed}
     out = cached_arrays(key, measure) if memo else measure()
-    return Flows(paths, {k: out[f"readings_{k}"] for k in paths}, {k: out[f"absm_{k}"] for k in paths}, bool(sample))
+    if paths and not made:
+        made.update(trajectories())
+    starts = ("cold", "hot")
+    return Flows(made if paths else {}, {k: out[f"readings_{k}"] for k in starts}, {k: out[f"absm_{k}"] for k in starts},
+                 bool(sample))
 
 
 def weight_correlation(rbm) -> np.ndarray:
@@ -282,7 +292,7 @@ def field_point(config, H: float, *, retrain: bool = False) -> FieldPoint:
     th = thermometer(config, data, retrain=retrain)
     rbm = train_rbm(config, data, config.field_hidden, retrain=retrain)
     fl = run_flows(rbm, th, chains=config.flow_chains, steps=config.flow_steps, seed=config.seed,
-                   threads=config.torch_threads)
+                   threads=config.torch_threads, paths=False)
     C = data.N * data.energy.var(axis=1, ddof=1) / data.T**2
     return FieldPoint(float(H), fl, data.T.copy(), C, specific_heat_peak(data)[0])
 
@@ -301,5 +311,5 @@ def potts_point(config, q: int, *, retrain: bool = False) -> PottsPoint:
     th = thermometer(config, data, retrain=retrain)
     rbm = train_rbm(config, data, config.field_hidden, retrain=retrain)
     fl = run_flows(rbm, th, chains=config.flow_chains, steps=config.flow_steps, seed=config.seed,
-                   threads=config.torch_threads)
+                   threads=config.torch_threads, paths=False)
     return PottsPoint(int(q), fl, potts_tc(q))
