@@ -4,5 +4,5 @@ Each module holds a frozen ``Config(PresetConfig)`` with its smoke / laptop / pa
 one-line reason per field (``latticelab.presets``), stage functions that take plain data and
 return plain dataclasses, and ``reproduce(config) -> Results``, which ``latticelab reproduce
 <name>`` runs headless and the paper's notebook calls stage by stage. This layer sits above
-``nn`` and ``data`` and below ``widgets``; it never imports ipywidgets, holoviews or bokeh.
+``nn`` and ``data`` and below ``widgets``; it never imports ipywidgets or bokeh.
 """

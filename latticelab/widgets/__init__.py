@@ -1,6 +1,6 @@
 """latticelab.widgets: live Jupyter components and the Voila app server.
 
-The only layer that imports ipywidgets, anywidget, holoviews, bokeh or panel. Names load on
+The only layer that imports ipywidgets, anywidget or bokeh. Names load on
 first use, so ``import latticelab.widgets`` stays cheap (and works without the ``app`` extra
 until a widget is actually touched).
 

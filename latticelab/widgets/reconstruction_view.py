@@ -20,7 +20,7 @@ import io
 import numpy as np
 
 from ..exact.rg import decimation_beta
-from ._plots import hv, show
+from ._plots import TOOLS, figure, image, lattice_row, show
 
 
 def lattice_png(lattice, scale: int = 8) -> bytes:
@@ -39,28 +39,18 @@ def lattice_png(lattice, scale: int = 8) -> bytes:
 def gallery(lattices, titles, *, size: int = 180):
     """Lattices of any shapes side by side (e.g. L x L, L x L/2, L/2 x L/2), grey from -1 (black) to +1 (white);
     real values (an autoencoder's output) are clipped to that range, so reconstructions compare with spins."""
-    h = hv()
-    images = []
-    for x, title in zip(lattices, titles):
-        x = np.asarray(x, dtype=np.float64)
-        rows, cols = x.shape
-        images.append(h.Image(x[::-1], bounds=(0, 0, cols, rows)).opts(
-            cmap="gray", clim=(-1.0, 1.0), title=str(title), width=int(size * cols / max(rows, cols)) + 10,
-            height=int(size * rows / max(rows, cols)) + 30, xaxis=None, yaxis=None, toolbar=None))
-    return show(h.Layout(images).cols(len(images)))
+    return show(lattice_row(lattices, titles, size=size, cmap="gray", clim=(-1.0, 1.0)))
 
 
 def heatmap(matrix, title: str = "", *, size: int = 360, cmap: str = "RdBu_r", symmetric: bool = True):
     """A matrix (rows, cols) as a zoomable heatmap widget (box/wheel zoom, hover); row 0 at the top."""
     m = np.asarray(matrix, dtype=np.float64)
-    rows, cols = m.shape
     lim = float(np.abs(m).max()) or 1.0
-    img = hv().Image(m[::-1], bounds=(0, 0, cols, rows), kdims=["column", "row"], vdims=["weight"])
-    opts = dict(cmap=cmap, title=title, width=size, height=size, colorbar=True, tools=["hover"],
-                active_tools=["wheel_zoom"])
-    if symmetric:
-        opts["clim"] = (-lim, lim)
-    return show(img.opts(**opts))
+    fig = figure(title, "column", "row", width=size, height=size, tools=TOOLS + ",hover")
+    image(fig, m, cmap=cmap, clim=(-lim, lim) if symmetric else None, colorbar=True)
+    fig.hover.tooltips = [("column", "$x{0}"), ("row (from the bottom)", "$y{0}"), ("weight", "@image")]
+    fig.toolbar.active_scroll = next(t for t in fig.tools if type(t).__name__ == "WheelZoomTool")
+    return show(fig)
 
 
 class FlowExplorer:
